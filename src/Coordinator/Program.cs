@@ -1,1 +1,3 @@
-System.Console.WriteLine(TorchSharp.torch.ones(2).sum().item<float>());
+using ClusterTrain.Coordinator.Cli;
+
+return await ClusterTrainCli.RunAsync(args);

@@ -1,0 +1,23 @@
+using System.CommandLine;
+
+namespace ClusterTrain.Coordinator.Cli;
+
+public static class ClusterTrainCli
+{
+    public static RootCommand Build() => new("ClusterTrain: train plain nets and ResNets, watch their gradients, compare.")
+    {
+        TrainCommand.Build(),
+    };
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var parse = Build().Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {error.Message}");
+            Console.Error.WriteLine("Run with --help for usage.");
+            return ExitCodes.BadInput;
+        }
+        return await parse.InvokeAsync();
+    }
+}

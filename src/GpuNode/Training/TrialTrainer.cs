@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ClusterTrain.GpuNode.Data;
+using ClusterTrain.GpuNode.Models;
+using ClusterTrain.Shared.GradientStats;
+using ClusterTrain.Shared.Training;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ClusterTrain.GpuNode.Training;
+
+/// <summary>
+/// Trains one trial to the end, resuming from the checkpoint in <paramref name="checkpointFolder"/> when
+/// one exists. A NaN or infinite loss ends the trial as Diverged; cancellation writes a checkpoint and
+/// ends it as Interrupted. Runs on the calling thread: the cluster runs it in a child process.
+/// </summary>
+public sealed class TrialTrainer(TrialConfig config, string checkpointFolder)
+{
+    private static readonly JsonSerializerOptions CanonicalJson = new() { Converters = { new JsonStringEnumConverter() } };
+
+    public static string ConfigHash(TrialConfig config) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(config, CanonicalJson))))[..16];
+
+    public TrialResult Run(ITrainingObserver observer, CancellationToken cancellation = default)
+    {
+        TorchRuntime.Configure(config.Threads, config.Seed);
+        var device = TorchRuntime.ResolveDevice(config.Device);
+        var wall = Stopwatch.StartNew();
+
+        using var data = DatasetCatalog.Load(config.Data, config.Seed);
+        var modelSpec = config.Model with
+        {
+            InputChannels = data.Channels,
+            InputSize = data.Size,
+            Classes = data.Classes,
+        };
+        using var model = ModelFactory.Create(modelSpec);
+        model.to(device);
+        using var optimizer = OptimizerFactory.Create(model, config.Optimizer);
+        var batches = new TrainBatches(data.Train, config.BatchSize, config.Data.Augment, data.Mean, data.Std, config.Seed, device);
+        var stepsPerEpoch = batches.StepsPerEpoch;
+        if (stepsPerEpoch == 0)
+            throw new ArgumentException($"batch_size {config.BatchSize} is larger than the {data.Train.Count} training images.");
+        var totalSteps = (long)config.Epochs * stepsPerEpoch;
+        if (config.MaxSteps is { } maxSteps) totalSteps = Math.Min(totalSteps, maxSteps);
+
+        var hash = ConfigHash(config);
+        var state = new CheckpointState(hash, 0, 0, 0, 0, 0, 0);
+        if (Checkpoint.TryReadState(checkpointFolder) is { } saved)
+        {
+            if (saved.ConfigHash != hash)
+                throw new InvalidDataException(
+                    $"{Checkpoint.PathIn(checkpointFolder)} belongs to another trial config (hash {saved.ConfigHash}, this one {hash}); use a fresh output folder.");
+            state = Checkpoint.Load(checkpointFolder, model, optimizer);
+        }
+        var resumedFrom = state.Step;
+
+        var weightLayers = ModelFactory.WeightLayers(model);
+        using var collector = new GradientStatsCollector(weightLayers,
+            new HistogramSpec(config.Stats.HistogramBins, config.Stats.HistogramMinLog10, config.Stats.HistogramMaxLog10));
+        observer.OnStarted(new TrainingStarted(modelSpec.DisplayName, model.parameters().Sum(p => p.numel()), device.ToString(),
+            totalSteps, stepsPerEpoch, resumedFrom, collector.LayerNames));
+
+        var lossFunction = nn.CrossEntropyLoss();
+        var stepClock = new Stopwatch();
+        EvaluationResult? lastTest = null, lastValidation = null;
+        var step = state.Step;
+        while (step < totalSteps)
+        {
+            if (cancellation.IsCancellationRequested)
+            {
+                SaveCheckpoint(state with { Step = step }, model, optimizer, observer);
+                return Result(TrialOutcome.Interrupted, state with { Step = step }, null);
+            }
+
+            var epoch = (int)(step / stepsPerEpoch);
+            var batchIndex = (int)(step % stepsPerEpoch);
+            if (batchIndex == 0) state = state with { EpochLossSum = 0, EpochErrorSum = 0, EpochSteps = 0 };
+            var learningRate = LearningRateSchedule.At(step, totalSteps, config.Optimizer, config.Schedule);
+            OptimizerFactory.SetLearningRate(optimizer, learningRate);
+            var takeSnapshot = step % config.Stats.Every == 0;
+
+            stepClock.Restart();
+            double loss, error;
+            GradientSnapshot? snapshot = null;
+            using (var scope = NewDisposeScope())
+            {
+                var (x, y) = batches.Batch(epoch, batchIndex);
+                model.train();
+                optimizer.zero_grad();
+                var logits = ((nn.Module<Tensor, Tensor>)model).call(x);
+                var lossTensor = lossFunction.call(logits, y);
+                var wrong = logits.argmax(1).ne(y).sum().to(ScalarType.Float64);
+                var host = stack(new[] { lossTensor.detach().to(ScalarType.Float64), wrong }).cpu().data<double>().ToArray();
+                loss = host[0];
+                error = host[1] / y.shape[0];
+                if (!double.IsFinite(loss))
+                    return Result(TrialOutcome.Diverged, state with { Step = step }, step);
+                lossTensor.backward();
+                if (takeSnapshot) collector.CaptureGradients();
+                optimizer.step();
+                if (takeSnapshot) snapshot = collector.CompleteSnapshot(step);
+            }
+            stepClock.Stop();
+
+            state = state with
+            {
+                Step = step + 1,
+                EpochLossSum = state.EpochLossSum + loss,
+                EpochErrorSum = state.EpochErrorSum + error,
+                EpochSteps = state.EpochSteps + 1,
+                TrainSeconds = state.TrainSeconds + stepClock.Elapsed.TotalSeconds,
+                ImagesTrained = state.ImagesTrained + config.BatchSize,
+            };
+            step++;
+            if (snapshot is not null) observer.OnGradientSnapshot(snapshot);
+            observer.OnStep(new StepProgress(step, totalSteps, epoch, learningRate, loss, error,
+                config.BatchSize / Math.Max(stepClock.Elapsed.TotalSeconds, 1e-9)));
+
+            var endOfEpoch = step % stepsPerEpoch == 0;
+            if (step == totalSteps || (config.EvalEvery > 0 ? step % config.EvalEvery == 0 : endOfEpoch))
+            {
+                lastTest = Evaluate(model, data.Test, "test", step, epoch, data, device, observer);
+                if (data.Validation is not null)
+                    lastValidation = Evaluate(model, data.Validation, "validation", step, epoch, data, device, observer);
+            }
+            if (step == totalSteps || (config.CheckpointEvery > 0 && step % config.CheckpointEvery == 0))
+                SaveCheckpoint(state, model, optimizer, observer);
+        }
+
+        return Result(TrialOutcome.Completed, state, null);
+
+        TrialResult Result(TrialOutcome outcome, CheckpointState s, long? divergedAt) => new(
+            outcome, s.Step, totalSteps,
+            s.EpochSteps > 0 ? s.EpochLossSum / s.EpochSteps : double.NaN,
+            s.EpochSteps > 0 ? s.EpochErrorSum / s.EpochSteps : double.NaN,
+            lastTest?.Loss, lastTest?.Error, lastValidation?.Error,
+            wall.Elapsed.TotalSeconds,
+            s.TrainSeconds > 0 ? s.ImagesTrained / s.TrainSeconds : 0,
+            divergedAt, resumedFrom);
+    }
+
+    private void SaveCheckpoint(CheckpointState state, nn.Module model, OptimizerHelper optimizer, ITrainingObserver observer)
+    {
+        Checkpoint.Save(checkpointFolder, state, model, optimizer);
+        observer.OnCheckpoint(state.Step, Checkpoint.PathIn(checkpointFolder));
+    }
+
+    private EvaluationResult Evaluate(nn.Module model, TensorDataset split, string name, long step, int epoch,
+        DataSplits data, Device device, ITrainingObserver observer)
+    {
+        model.eval();
+        double lossSum = 0, wrong = 0;
+        var samples = 0;
+        using (no_grad())
+        {
+            foreach (var (x, y) in EvalBatches.Enumerate(split, config.BatchSize, data.Mean, data.Std, device))
+            {
+                using var scope = NewDisposeScope();
+                var logits = ((nn.Module<Tensor, Tensor>)model).call(x);
+                var sums = stack(new[]
+                {
+                    nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).to(ScalarType.Float64),
+                    logits.argmax(1).ne(y).sum().to(ScalarType.Float64),
+                }).cpu().data<double>().ToArray();
+                lossSum += sums[0];
+                wrong += sums[1];
+                samples += (int)y.shape[0];
+            }
+        }
+        var result = new EvaluationResult(step, epoch, name, lossSum / Math.Max(samples, 1), wrong / Math.Max(samples, 1), samples);
+        observer.OnEvaluation(result);
+        return result;
+    }
+}
