@@ -45,7 +45,19 @@ public sealed record ScheduleSpec(
     IReadOnlyList<double>? Milestones = null,
     double Gamma = 0.1,
     int WarmupSteps = 0,
-    double WarmupLearningRate = 0.01);
+    double WarmupLearningRate = 0.01)
+{
+    /// <summary>By value, milestones compared element by element; null and empty milestones are equal.</summary>
+    public bool Equals(ScheduleSpec? other) =>
+        other is not null
+        && Kind == other.Kind
+        && (Milestones ?? []).SequenceEqual(other.Milestones ?? [])
+        && Gamma.Equals(other.Gamma)
+        && WarmupSteps == other.WarmupSteps
+        && WarmupLearningRate.Equals(other.WarmupLearningRate);
+
+    public override int GetHashCode() => HashCode.Combine(Kind, Milestones?.Count ?? 0, Gamma, WarmupSteps, WarmupLearningRate);
+}
 
 /// <param name="Every">Take a gradient snapshot at step 0 and every N steps after.</param>
 /// <param name="HistogramBins">Bins of the log10|g| histogram between HistogramMinLog10 and HistogramMaxLog10.</param>
