@@ -4,12 +4,23 @@ namespace ClusterTrain.Shared.Training;
 
 public enum DatasetKind { Synthetic, Cifar10, Mnist, ImageFolder }
 
+/// <summary>Where a trial's images come from and how they are split and prepared.</summary>
+/// <param name="Kind">Synthetic (procedural, offline), Cifar10 (binary batches), Mnist (IDX files) or
+/// ImageFolder (Path/train/&lt;class&gt;/*.jpg|png and Path/test or Path/val).</param>
 /// <param name="Path">Folder holding the dataset's files; required for every kind but Synthetic.</param>
-/// <param name="Download">Fetch CIFAR-10 or MNIST into Path when absent, verifying checksums.</param>
+/// <param name="Download">Fetch CIFAR-10 or MNIST into Path when absent, verifying checksums
+/// (CLUSTERTRAIN_DATA_MIRROR replaces the canonical sources with a mirror).</param>
 /// <param name="TrainLimit">Use only the first N training images (after the validation split).</param>
-/// <param name="ValidationFraction">Fraction of the training set held out for validation.</param>
-/// <param name="Augment">Pad-4 random crop and horizontal flip on training batches.</param>
+/// <param name="TestLimit">Use only the first N test images.</param>
+/// <param name="ValidationFraction">Fraction of the training set held out for validation, chosen by a
+/// permutation seeded with the trial seed; 0 for none.</param>
+/// <param name="Augment">Pad-4 random crop and horizontal flip on training batches (flips suit natural
+/// images, not digits: turn it off for MNIST).</param>
+/// <param name="Normalize">Subtract the training split's per-channel mean and divide by its std;
+/// otherwise pixels are only scaled to [0, 1].</param>
 /// <param name="SyntheticTrainSize">Training images the synthetic generator makes.</param>
+/// <param name="SyntheticTestSize">Test images the synthetic generator makes.</param>
+/// <param name="SyntheticClasses">Classes of the synthetic set (at least 2).</param>
 public sealed record DatasetSpec(
     DatasetKind Kind = DatasetKind.Synthetic,
     string? Path = null,
