@@ -7,6 +7,7 @@ using ClusterTrain.GpuNode.Data;
 using ClusterTrain.GpuNode.Models;
 using ClusterTrain.Shared.GradientStats;
 using ClusterTrain.Shared.Training;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -30,17 +31,19 @@ public sealed class TrialTrainer(TrialConfig config, string checkpointFolder)
         var device = TorchRuntime.ResolveDevice(config.Device);
         var wall = Stopwatch.StartNew();
 
-        using var data = DatasetCatalog.Load(config.Data, config.Seed);
+        using var data = DataSplits.Load(config.Data, config.Seed);
         var modelSpec = config.Model with
         {
             InputChannels = data.Channels,
-            InputSize = data.Size,
+            InputSize = data.Height,
             Classes = data.Classes,
         };
         using var model = ModelFactory.Create(modelSpec);
         model.to(device);
         using var optimizer = OptimizerFactory.Create(model, config.Optimizer);
-        var batches = new TrainBatches(data.Train, config.BatchSize, config.Data.Augment, data.Mean, data.Std, config.Seed, device);
+        if (data.Height != data.Width)
+            throw new ArgumentException($"the model zoo needs square images; the data has {data.Height}x{data.Width}.");
+        using var batches = data.TrainBatches(config.BatchSize, config.Seed, device);
         var stepsPerEpoch = batches.StepsPerEpoch;
         if (stepsPerEpoch == 0)
             throw new ArgumentException($"batch_size {config.BatchSize} is larger than the {data.Train.Count} training images.");
@@ -149,7 +152,7 @@ public sealed class TrialTrainer(TrialConfig config, string checkpointFolder)
         observer.OnCheckpoint(state.Step, Checkpoint.PathIn(checkpointFolder));
     }
 
-    private EvaluationResult Evaluate(nn.Module model, TensorDataset split, string name, long step, int epoch,
+    private EvaluationResult Evaluate(nn.Module model, Data.TensorDataset split, string name, long step, int epoch,
         DataSplits data, Device device, ITrainingObserver observer)
     {
         model.eval();
@@ -157,7 +160,7 @@ public sealed class TrialTrainer(TrialConfig config, string checkpointFolder)
         var samples = 0;
         using (no_grad())
         {
-            foreach (var (x, y) in EvalBatches.Enumerate(split, config.BatchSize, data.Mean, data.Std, device))
+            foreach (var (x, y) in data.EvalBatches(split, config.BatchSize, device))
             {
                 using var scope = NewDisposeScope();
                 var logits = ((nn.Module<Tensor, Tensor>)model).call(x);

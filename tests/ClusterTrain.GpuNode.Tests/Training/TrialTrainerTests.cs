@@ -12,7 +12,11 @@ public class TrialTrainerTests
     [Fact]
     public void Training_lowers_the_loss_and_reports_every_step_snapshot_and_evaluation()
     {
-        var config = TinyTrial(steps: 40, lr: 0.05);
+        // 64 un-augmented images seen 10 times: a net that learns at all fits them.
+        var config = TinyTrial(steps: 40, lr: 0.05) with
+        {
+            Data = TinyTrial().Data with { SyntheticTrainSize = 64, Augment = false },
+        };
         var observer = new RecordingObserver();
 
         var result = new TrialTrainer(config, TempFolder()).Run(observer);
@@ -23,7 +27,7 @@ public class TrialTrainerTests
         Assert.Equal([0L, 4, 8, 12, 16, 20, 24, 28, 32, 36], observer.Snapshots.Select(s => s.Step));
         var early = observer.Steps.Take(8).Average(s => s.Loss);
         var late = observer.Steps.TakeLast(8).Average(s => s.Loss);
-        Assert.True(late < early * 0.9, $"loss went from {early:F3} to {late:F3}");
+        Assert.True(late < early * 0.6, $"loss went from {early:F3} to {late:F3}");
         Assert.Contains(observer.Evaluations, e => e.Split == "test" && e.Step == 40 && e.Samples == 64);
         Assert.NotNull(result.TestError);
     }
@@ -151,7 +155,7 @@ public class TrialTrainerTests
     private static float[] CheckpointWeights(string folder)
     {
         var spec = TinyTrial().Model;
-        using var model = Models.ModelFactory.Create(spec);
+        using var model = GpuNode.Models.ModelFactory.Create(spec);
         using var optimizer = OptimizerFactory.Create(model, TinyTrial().Optimizer);
         Checkpoint.Load(folder, model, optimizer);
         return model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
