@@ -28,7 +28,7 @@ public static class TrialFile
     public static TrialConfig Parse(string yaml, string sourceName, string? baseDirectory = null)
     {
         var problems = new ProblemList(sourceName);
-        var root = ReadRoot(yaml, problems);
+        var root = ReadRoot(yaml, problems, "a trial file");
         problems.ThrowIfAny();
 
         var config = TrialParameters.Defaults;
@@ -60,8 +60,9 @@ public static class TrialFile
     /// </summary>
     public static string ToYaml(TrialConfig config) => TrialParameters.ToYaml(config);
 
-    /// <summary>The top-level mapping; null for an empty file.</summary>
-    private static YamlMappingNode? ReadRoot(string yaml, ProblemList problems)
+    /// <summary>The top-level mapping; null for an empty file, malformed YAML or a top that is no mapping (a problem says which).</summary>
+    /// <param name="fileKind">"a trial file", "a sweep spec": named when the YAML holds several documents.</param>
+    internal static YamlMappingNode? ReadRoot(string yaml, ProblemList problems, string fileKind)
     {
         var stream = new YamlStream();
         var scanner = new Scanner(new StringReader(yaml));
@@ -79,7 +80,7 @@ public static class TrialFile
             return null;
         }
         if (stream.Documents.Count > 1)
-            problems.Add("", "holds more than one YAML document; a trial file has one", checked((int)stream.Documents[1].RootNode.Start.Line));
+            problems.Add("", $"holds more than one YAML document; {fileKind} has one", checked((int)stream.Documents[1].RootNode.Start.Line));
         if (stream.Documents.Count == 0) return null;
         var root = stream.Documents[0].RootNode;
         if (root is YamlMappingNode mapping) return mapping;

@@ -120,6 +120,17 @@ public static class TrialParameters
         return config;
     }
 
+    /// <summary>
+    /// The value of <paramref name="dottedKey"/> in <paramref name="config"/> as YAML flow text, exactly as
+    /// <see cref="ToYaml"/> writes it: one spelling per value ("0.1" for 0.10, "he" for He), so equal values
+    /// format equally.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="dottedKey"/> is not in <see cref="Keys"/>.</exception>
+    public static string Format(TrialConfig config, string dottedKey) =>
+        ByKey.TryGetValue(dottedKey, out var parameter)
+            ? parameter.Format(config)
+            : throw new ArgumentException($"'{dottedKey}' is not a trial parameter.", nameof(dottedKey));
+
     /// <summary>The whole config as a trial file, every key written, sections in file order.</summary>
     public static string ToYaml(TrialConfig config)
     {

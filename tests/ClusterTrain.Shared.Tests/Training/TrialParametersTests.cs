@@ -74,6 +74,31 @@ public class TrialParametersTests
         Assert.StartsWith("sweep.yaml:3: model.depth: 21 is not 6n+2", Assert.Single(problems).ToString());
     }
 
+    [Theory]
+    [InlineData("optimizer.lr", "0.10", "0.1")]
+    [InlineData("optimizer.lr", "1e-2", "0.01")]
+    [InlineData("model.init", "He", "he")]
+    [InlineData("model.shortcuts", "TRUE", "true")]
+    [InlineData("model.depth", "0020", "20")]
+    [InlineData("data.path", "some dir", "\"some dir\"")]
+    [InlineData("schedule.milestones", "[0.50, .75]", "[0.5, 0.75]")]
+    public void Format_gives_a_value_in_its_one_canonical_spelling(string key, string yaml, string expected)
+    {
+        var problems = new ProblemList("sweep.yaml");
+        var config = TrialParameters.Apply(TrialParameters.Defaults, key, Node(yaml), problems);
+
+        Assert.Empty(problems);
+        Assert.Equal(expected, TrialParameters.Format(config, key));
+    }
+
+    [Fact]
+    public void Format_of_a_key_not_in_the_table_is_a_programming_error()
+    {
+        var e = Assert.Throws<ArgumentException>(() => TrialParameters.Format(TrialParameters.Defaults, "model"));
+
+        Assert.StartsWith("'model' is not a trial parameter.", e.Message);
+    }
+
     [Fact]
     public void The_key_table_covers_every_section_and_top_level_key()
     {
