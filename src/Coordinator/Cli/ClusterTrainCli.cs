@@ -8,6 +8,7 @@ public static class ClusterTrainCli
     {
         TrainCommand.Build(),
         ValidateCommand.Build(),
+        TrialWorkerCommand.Build(),
     };
 
     public static async Task<int> RunAsync(string[] args)

@@ -22,8 +22,13 @@ public sealed class TrialTrainer(TrialConfig config, string checkpointFolder)
 {
     private static readonly JsonSerializerOptions CanonicalJson = new() { Converters = { new JsonStringEnumConverter() } };
 
+    /// <summary>
+    /// Identifies what is trained, not where: device and thread count are left out, so that a trial retried on
+    /// another GPU slot of the cluster resumes from its checkpoint.
+    /// </summary>
     public static string ConfigHash(TrialConfig config) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(config, CanonicalJson))))[..16];
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+            JsonSerializer.Serialize(config with { Device = "", Threads = 0 }, CanonicalJson))))[..16];
 
     public TrialResult Run(ITrainingObserver observer, CancellationToken cancellation = default)
     {
