@@ -25,6 +25,18 @@ public class GradientStatsBatchingTests
     }
 
     [Fact]
+    public void A_whole_ResNet_152_snapshot_travels_in_one_batch_without_splitting()
+    {
+        var snapshot = Stats.Snapshot(step: 1_000);
+
+        var batches = GradientStatsBatching.Cut("sweep", "trial", 1, 1, [snapshot]);
+
+        var only = Assert.Single(batches);
+        Assert.Equal(snapshot, Assert.Single(only.Snapshots));
+        Assert.InRange(GradientStatsBatching.EncodedSize(only), 20_000, 60_000);
+    }
+
+    [Fact]
     public void A_snapshot_larger_than_a_batch_is_split_by_layers_into_parts_of_the_same_step()
     {
         // 156 layers of 2,000 histogram slots: about 0.6 MB, far beyond one frame.
