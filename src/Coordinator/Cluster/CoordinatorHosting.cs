@@ -1,4 +1,5 @@
 using Akka.Cluster.Hosting;
+using Akka.Pattern;
 using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
 using ClusterTrain.GpuNode.Cluster;
@@ -26,7 +27,9 @@ public static class CoordinatorHosting
             .AddSweepJournal(persistence, outputFolder)
             .WithSingleton<SweepCoordinator>(
                 SweepCoordinatorProxy.SingletonName,
-                SweepCoordinator.Props(coordinator),
+                // A journal failure stops the coordinator; the singleton manager would not start it again.
+                BackoffSupervisor.Props(SweepCoordinator.Props(coordinator), "coordinator",
+                    minBackoff: TimeSpan.FromSeconds(1), maxBackoff: TimeSpan.FromSeconds(30), randomFactor: 0.2),
                 new ClusterSingletonOptions { Role = ClusterRoles.Coordinator },
                 createProxyToo: false);
     }

@@ -21,6 +21,7 @@ internal sealed class SweepState
     private readonly Dictionary<string, SeedAggregate> _seedAggregates = [];
     private readonly Dictionary<string, StepProgress> _progress = [];
     private readonly SortedSet<int> _pending = [];
+    private readonly SortedDictionary<int, TrialSpec> _running = [];
 
     public SweepState(string sweepId, SweepSpec spec, IReadOnlyList<TrialSpec> trials)
     {
@@ -47,7 +48,7 @@ internal sealed class SweepState
 
     public bool Cancelled { get; private set; }
 
-    public int RunningCount { get; private set; }
+    public int RunningCount => _running.Count;
 
     public bool HasPending => _pending.Count > 0;
 
@@ -68,8 +69,9 @@ internal sealed class SweepState
     public bool IsCurrent(string trialId, int attempt) =>
         _statuses.TryGetValue(trialId, out var s) && s.State == TrialState.Running && s.Attempts == attempt;
 
+    /// <summary>Running trials by index; kept apart so that each slot's request costs the running trials, not the whole sweep.</summary>
     public IEnumerable<(TrialSpec Trial, TrialStatus Status)> Running() =>
-        Trials.Where(t => _statuses[t.TrialId].State == TrialState.Running).Select(t => (t, _statuses[t.TrialId]));
+        _running.Values.Select(t => (t, _statuses[t.TrialId]));
 
     /// <summary>The lowest-index pending trial, if the sweep has one and is not cancelled.</summary>
     public TrialSpec? FirstPending() => Cancelled || _pending.Count == 0 ? null : Trials[_pending.Min];
@@ -156,14 +158,14 @@ internal sealed class SweepState
 
     private void Set(string trialId, TrialStatus status)
     {
-        var before = _statuses[trialId];
         _statuses[trialId] = status;
-        var index = _trials[trialId].Index;
-        if (status.State == TrialState.Pending) _pending.Add(index);
-        else _pending.Remove(index);
-        RunningCount += (status.State == TrialState.Running ? 1 : 0) - (before.State == TrialState.Running ? 1 : 0);
-        if (status.State != TrialState.Running)
+        var trial = _trials[trialId];
+        if (status.State == TrialState.Pending) _pending.Add(trial.Index);
+        else _pending.Remove(trial.Index);
+        if (status.State == TrialState.Running) _running[trial.Index] = trial;
+        else
         {
+            _running.Remove(trial.Index);
             _slotPaths.Remove(trialId);
             _progress.Remove(trialId);
         }
