@@ -248,6 +248,31 @@ public class SweepCoordinatorTests : CoordinatorFixture
     }
 
     [Fact]
+    public void A_resumed_attempt_replaces_the_statistics_it_recomputed_and_drops_what_only_the_lost_attempt_reported()
+    {
+        var sweepId = Submit(Specs.FourTrials(concurrency: 1));
+        var slot = Slot();
+        GradientSnapshot Step(long step, int attempt) =>
+            new(step, Stats.Snapshot(step, layers: 2).Layers.Select(l => l with { L2Norm = attempt }).ToList());
+        void Send(StartTrial start, long sequenceNr, params GradientSnapshot[] snapshots)
+        {
+            slot.Send(Coordinator, new GradientStatsBatch(sweepId, start.TrialId, start.Attempt, sequenceNr, snapshots));
+            slot.ExpectMsg<GradientStatsBatchAccepted>(m => m.SequenceNr == sequenceNr, Wait);
+        }
+
+        var first = Pull(slot, 0);
+        Send(first, 1, Step(0, 1), Step(10, 1));
+        Send(first, 2, Step(20, 1), Step(30, 1));
+        var second = Pull(slot, 0);
+        Send(second, 1, Step(10, 2), Step(20, 2));
+        Finish(slot, second, Stats.Completed() with { Outcome = TrialOutcome.Diverged, DivergedAtStep = 25, ResumedFromStep = 10 });
+        Client.Send(Coordinator, new GetSweepGradients(sweepId));
+        var stored = Client.ExpectMsg<SweepGradients>(Wait).Trials[first.TrialId];
+
+        Assert.Equal([Step(0, 1), Step(10, 2), Step(20, 2)], stored);
+    }
+
+    [Fact]
     public void The_statistics_of_every_seed_of_a_configuration_are_merged_once_their_trials_end()
     {
         var trials = Specs.Expand(Specs.TwoSeeds);
