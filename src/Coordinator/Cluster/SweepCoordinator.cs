@@ -117,7 +117,7 @@ public sealed class SweepCoordinator : ReceivePersistentActor
             .ToList();
         PersistThen(vanished, () =>
         {
-            AnnounceWorkIfPending();
+            if (vanished.Count > 0) AnnounceWorkIfPending();
             if (_state.NextAssignment(slot) is not { } next)
             {
                 _idleSlots.Add(sender);
@@ -318,9 +318,13 @@ public sealed class SweepCoordinator : ReceivePersistentActor
         }, then);
     }
 
+    /// <summary>
+    /// Tells the idle slots to ask again, once an event made a trial startable. Only then: a pending trial held
+    /// back by its sweep's concurrency limit must not set idle slots asking in circles.
+    /// </summary>
     private void AnnounceWorkIfPending()
     {
-        if (_idleSlots.Count == 0 || !_state.Sweeps.Any(s => !s.Cancelled && s.HasPending)) return;
+        if (_idleSlots.Count == 0 || !_state.HasStartableWork) return;
         foreach (var slot in _idleSlots) slot.Tell(WorkAvailable.Instance);
         _idleSlots.Clear();
     }

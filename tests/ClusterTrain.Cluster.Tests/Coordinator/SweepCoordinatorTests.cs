@@ -36,6 +36,26 @@ public class SweepCoordinatorTests : CoordinatorFixture
     }
 
     [Fact]
+    public void Trials_held_back_by_the_concurrency_limit_do_not_wake_idle_slots()
+    {
+        var sweepId = Submit(Specs.FourTrials(concurrency: 1));
+        var (a, b, c) = (Slot(), Slot(), Slot());
+        var running = Pull(a, 0);
+        b.Send(Coordinator, new RequestWork(1, "cpu"));
+        b.ExpectMsg<NoWorkAvailable>(Wait);
+
+        c.Send(Coordinator, new RequestWork(2, "cpu"));
+        c.ExpectMsg<NoWorkAvailable>(Wait);
+        // The coordinator answers b in order: a WorkAvailable sent to b on c's request would come first.
+        b.Send(Coordinator, new GetSweepStatus(sweepId, TrialLimit: 0));
+        b.ExpectMsg<SweepStatus>(Wait);
+        Finish(a, running);
+
+        b.ExpectMsg<WorkAvailable>(Wait);
+        c.ExpectMsg<WorkAvailable>(Wait);
+    }
+
+    [Fact]
     public void A_statistics_batch_is_stored_before_it_is_acknowledged_and_counted_once()
     {
         var sweepId = Submit(Specs.FourTrials());

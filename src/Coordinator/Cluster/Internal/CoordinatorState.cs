@@ -49,6 +49,10 @@ internal sealed class CoordinatorState
         return null;
     }
 
+    /// <summary>Some sweep has a pending trial and room under its concurrency limit to start it.</summary>
+    public bool HasStartableWork =>
+        _order.Any(s => s.FirstPending() is not null && (s.Spec.Concurrency == 0 || s.RunningCount < s.Spec.Concurrency));
+
     /// <summary>Attempts running on <paramref name="node"/> (optionally only in slot <paramref name="slotIndex"/>).</summary>
     public IEnumerable<(SweepState Sweep, TrialSpec Trial, TrialStatus Status)> RunningOn(string node, int? slotIndex = null) =>
         _order.SelectMany(sweep => sweep.Running()

@@ -50,8 +50,6 @@ internal sealed class SweepState
 
     public int RunningCount => _running.Count;
 
-    public bool HasPending => _pending.Count > 0;
-
     public bool Contains(string trialId) => _trials.ContainsKey(trialId);
 
     public TrialSpec Trial(string trialId) => _trials[trialId];
