@@ -252,6 +252,31 @@ public class SweepCoordinatorTests : CoordinatorFixture
     }
 
     [Fact]
+    public void A_stored_sweep_whose_data_folder_is_gone_is_set_aside_on_recovery_until_the_data_is_back()
+    {
+        var data = Directory.CreateTempSubdirectory("clustertrain-cifar-").FullName;
+        var yaml = $"name: cifar\ndata: {{ kind: cifar10, path: '{data}' }}\nfixed: {{ model.family: cifar-resnet, model.depth: 20 }}\n";
+        var sweepId = Submit(yaml);
+        Directory.Delete(data);
+
+        RestartCoordinator();
+        Client.Send(Coordinator, new GetSweepStatus(sweepId));
+        Client.ExpectMsg<UnknownSweep>(Wait);
+        Client.Send(Coordinator, new SubmitSweep(yaml, "sweep.yaml", Path.GetTempPath()));
+        var whileGone = Client.ExpectMsg<SweepRejected>(Wait);
+        Directory.CreateDirectory(data);
+        Client.Send(Coordinator, new SubmitSweep(yaml, "sweep.yaml", Path.GetTempPath()));
+        var onceBack = Client.ExpectMsg<SweepRejected>(Wait);
+        RestartCoordinator();
+        var recovered = Status(sweepId);
+        Directory.Delete(data);
+
+        Assert.Contains(whileGone.Problems, p => p.Contains($"folder '{data}' does not exist"));
+        Assert.Contains($"sweep {sweepId} is stored, but its stored spec no longer reads", onceBack.Problems[0]);
+        Assert.Equal(1, recovered.Counts.Pending);
+    }
+
+    [Fact]
     public void Submitting_a_sweep_again_finds_the_stored_one_even_after_a_restart()
     {
         var yaml = Specs.FourTrials();
