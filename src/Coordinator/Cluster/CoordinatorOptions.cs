@@ -1,0 +1,37 @@
+using ClusterTrain.Shared;
+using ClusterTrain.Shared.Sweeps;
+
+namespace ClusterTrain.Coordinator.Cluster;
+
+/// <summary>
+/// How the sweep coordinator runs. Bound from the configuration section "ClusterTrain:Coordinator" and the
+/// environment variables <c>CLUSTERTRAIN_COORDINATOR__*</c> (docs/configuration.md).
+/// </summary>
+public sealed class CoordinatorOptions
+{
+    public const string Section = "ClusterTrain:Coordinator";
+
+    /// <summary>
+    /// Folder that every node reaches (a shared volume across machines, a local folder on one): trial
+    /// checkpoints go to CheckpointRoot/sweep-id/trial-id, so an attempt on another node resumes them.
+    /// </summary>
+    public string CheckpointRoot { get; set; } = "";
+
+    /// <summary>Largest number of trials a submitted sweep may expand to.</summary>
+    public int MaxTrialsPerSweep { get; set; } = SweepLimits.Default.MaxTrials;
+
+    /// <summary>The coordinator's id in the journal; a different id starts with no sweeps.</summary>
+    public string PersistenceId { get; set; } = "sweep-coordinator";
+
+    public IReadOnlyList<Problem> Check()
+    {
+        var problems = new List<Problem>();
+        if (string.IsNullOrWhiteSpace(CheckpointRoot))
+            problems.Add(new Problem($"{Section}:{nameof(CheckpointRoot)}", "is empty; name a folder every GPU node can reach."));
+        if (MaxTrialsPerSweep < 1)
+            problems.Add(new Problem($"{Section}:{nameof(MaxTrialsPerSweep)}", $"{MaxTrialsPerSweep} is not a positive number of trials."));
+        if (string.IsNullOrWhiteSpace(PersistenceId))
+            problems.Add(new Problem($"{Section}:{nameof(PersistenceId)}", "is empty."));
+        return problems;
+    }
+}
