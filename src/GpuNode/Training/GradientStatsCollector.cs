@@ -12,7 +12,7 @@ namespace ClusterTrain.GpuNode.Training;
 /// </summary>
 /// <remarks>
 /// The gradients of consecutive layers are concatenated into one flat vector per group, so each elementwise
-/// step (finite mask, float64 copy, squares, magnitudes, histogram slots) is one tensor operation for the
+/// step (finite mask, float64 copy, histogram slots) is one tensor operation for the
 /// whole group; only the reductions run per layer, on views. With dozens of layers (ResNet-56 has 56,
 /// ResNet-152 155) that is about seven operations per layer instead of some thirty: the per-operation
 /// dispatch (a kernel launch on a GPU) was a third or more of a snapshot's time on the CPU. Groups hold at
@@ -127,21 +127,19 @@ public sealed class GradientStatsCollector : IDisposable
     {
         var finite = isfinite(gradients);
         var zeroed = gradients.nan_to_num(0, 0, 0).to(ScalarType.Float64);
-        var squares = zeroed.square();
-        var magnitude = zeroed.abs();
 
         // Slots follow HistogramSpec: 0 below 10^min (zeros too), 1..bins in log10 steps, bins+1 at or above 10^max.
         // Non-finite elements go to an extra slot that each layer's histogram cuts off.
-        var slot = magnitude.log10().sub_(_histogram.MinLog10).div_(_histogram.BinWidthLog10).floor_().add_(1)
+        var slot = zeroed.abs().log10_().sub_(_histogram.MinLog10).div_(_histogram.BinWidthLog10).floor_().add_(1)
             .clamp_(0, _histogram.Bins + 1).to(ScalarType.Int64).masked_fill_(finite.logical_not(), _histogram.Length);
 
-        var (finiteOf, zeroedOf, squaresOf, magnitudeOf, slotOf, weightsOf) =
-            (finite.split(sizes), zeroed.split(sizes), squares.split(sizes), magnitude.split(sizes), slot.split(sizes),
-             weights.to(ScalarType.Float64).split(sizes));
+        // Views of the group's flat vectors, one per layer; the reductions below read them without copying.
+        var (finiteOf, zeroedOf, slotOf, weightsOf) =
+            (finite.split(sizes), zeroed.split(sizes), slot.split(sizes), weights.to(ScalarType.Float64).split(sizes));
         Tensor PerLayer(Func<int, Tensor> reduce) => stack(Enumerable.Range(0, sizes.Length).Select(reduce).ToArray());
         var count = PerLayer(i => finiteOf[i].sum()).to(ScalarType.Float64);
         var sum = PerLayer(i => zeroedOf[i].sum());
-        var sumSquares = PerLayer(i => squaresOf[i].sum());
+        var sumSquares = PerLayer(i => zeroedOf[i].dot(zeroedOf[i]));
         // Sum of squared deviations as sumSquares - sum²/count, which saves a second pass over the gradients. The
         // square of a float32 value is exact in float64 and the sums round at ~1e-16 per addition, so the result
         // stays accurate unless |mean| exceeds the standard deviation by some six orders of magnitude.
@@ -149,8 +147,8 @@ public sealed class GradientStatsCollector : IDisposable
         var moments = stack(new[]
         {
             count, sum, m2, sumSquares,
-            PerLayer(i => magnitudeOf[i].sum()),
-            PerLayer(i => magnitudeOf[i].max()),
+            PerLayer(i => zeroedOf[i].norm(1f)),
+            PerLayer(i => zeroedOf[i].norm(float.PositiveInfinity)),
             tensor(sizes, ScalarType.Float64, count.device) - count,
             // Norms accumulate in float64 too: a float32 norm of a multi-million-element layer is off by ~1e-4.
             PerLayer(i => weightsOf[i].norm()),
