@@ -31,8 +31,8 @@ public static class BenchCommand
     private sealed record CommonOptions(Option<int?> BatchSize, Option<int?> Warmup, Option<int?> Steps,
         Option<int> Threads, Option<string> Device, Option<bool> Markdown)
     {
-        public static CommonOptions Create(string defaults) => new(
-            Count("--batch-size", $"Images per step (default {defaults}).", minimum: 1),
+        public static CommonOptions Create() => new(
+            Count("--batch-size", "Images per step (default 128; 32 for ImageNet-style ResNets).", minimum: 1),
             // At least one: the trainer always takes gradient statistics at step 0, which must not be timed.
             Count("--warmup", "Untimed steps before the timed ones, at least 1 (default 5; 3 for ImageNet-style ResNets).", minimum: 1),
             Count("--steps", "Timed steps (default 30; 5 for ImageNet-style ResNets).", minimum: 1),
@@ -79,7 +79,7 @@ public static class BenchCommand
             DefaultValueFactory = _ => string.Join(",", BenchmarkModels.TrainingDefaults),
         };
         models.Validators.Add(r => ValidateModels(r.GetValueOrDefault<string>(), r.AddError));
-        var common = CommonOptions.Create("128; 32 for ImageNet-style ResNets");
+        var common = CommonOptions.Create();
         var command = new Command("training",
             "Images/s of the trainer and of a bare TorchSharp loop of the same model, alternating step by step, " +
             "and their FLOP/s against a 1024^3 fp32 GEMM measured in the same run.")
@@ -99,7 +99,7 @@ public static class BenchCommand
             DefaultValueFactory = _ => "resnet-56",
         };
         model.Validators.Add(r => ValidateModels(r.GetValueOrDefault<string>(), r.AddError));
-        var common = CommonOptions.Create("128");
+        var common = CommonOptions.Create();
         var command = new Command("gradstats",
             "Step time of the trainer with gradient statistics never, every 10th step and every step, alternating step by step, " +
             "and the cost of one snapshot alone.")
