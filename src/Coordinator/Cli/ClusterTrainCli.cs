@@ -8,6 +8,7 @@ public static class ClusterTrainCli
     {
         TrainCommand.Build(),
         ValidateCommand.Build(),
+        BenchCommand.Build(),
         TrialWorkerCommand.Build(),
     };
 

@@ -96,4 +96,53 @@ public class GradientStatsCollectorTests
 
         Assert.Throws<InvalidOperationException>(() => collector.CompleteSnapshot(0));
     }
+
+    [Fact]
+    public void Each_layer_gets_its_own_statistics_whether_it_shares_a_group_or_fills_one_alone()
+    {
+        // The collector reduces consecutive layers together in groups of bounded size: "small" and "tiny"
+        // share one, "large" is above the bound and has its own. Values span 10^-9..10^1, so every layer
+        // fills several histogram slots; expectations are computed on the host from the same floats.
+        var random = new Random(11);
+        float[] Draw(long count, double scale) =>
+            Enumerable.Range(0, (int)count).Select(_ => (float)((random.NextDouble() - 0.3) * scale * Math.Pow(10, -4 * random.NextDouble()))).ToArray();
+        var shapes = new (string Name, long Count, double Scale)[]
+        {
+            ("small", 300, 1e-3), ("tiny", 8, 10), ("large", GradientStatsCollector.GroupElements + 2, 1e-5),
+        };
+        var data = shapes.Select(s => (s.Name, Weight: Draw(s.Count, 1), Gradient: Draw(s.Count, s.Scale))).ToArray();
+        var parameters = data.Select(d => (d.Name, WeightWithGradient(d.Weight, d.Gradient))).ToArray();
+        var histogram = new HistogramSpec(Bins: 7, MinLog10: -8, MaxLog10: -1);
+        using var collector = new GradientStatsCollector(parameters, histogram);
+
+        collector.CaptureGradients();
+        using (no_grad()) foreach (var (_, w) in parameters) w.sub_(w.grad! * 0.1f);
+        var layers = collector.CompleteSnapshot(step: 1).Layers;
+
+        Assert.Equal(shapes.Select(s => s.Name), layers.Select(l => l.Name));
+        // The update is what the float32 weights actually moved by, rounding included.
+        var after = parameters.Select(p => p.Item2.data<float>().ToArray()).ToArray();
+        foreach (var (layer, (_, weight, gradient), moved) in layers.Zip(data, after))
+        {
+            var g = gradient.Select(x => (double)x).ToArray();
+            var mean = g.Average();
+            var gradientNorm = Math.Sqrt(g.Sum(x => x * x));
+            var weightNorm = Math.Sqrt(weight.Sum(x => (double)x * x));
+            Assert.Equal(g.Length, layer.Count);
+            AssertClose(mean, layer.Mean, 1e-9);
+            AssertClose(g.Average(x => (x - mean) * (x - mean)), layer.Variance, 1e-9);
+            AssertClose(gradientNorm, layer.L2Norm, 1e-9);
+            AssertClose(g.Average(Math.Abs), layer.MeanAbs, 1e-9);
+            Assert.Equal(g.Max(Math.Abs), layer.MaxAbs);
+            AssertClose(weightNorm, layer.WeightNorm, 1e-9);
+            var updateNorm = Math.Sqrt(weight.Zip(moved, (w, m) => ((double)m - w) * ((double)m - w)).Sum());
+            AssertClose(updateNorm / weightNorm, layer.UpdateRatio, 1e-6);
+            var expectedHistogram = new long[histogram.Length];
+            foreach (var x in g) expectedHistogram[histogram.SlotOf(Math.Abs(x))]++;
+            Assert.Equal(expectedHistogram, layer.Histogram);
+        }
+    }
+
+    private static void AssertClose(double expected, double actual, double relative) =>
+        Assert.True(Math.Abs(actual - expected) <= relative * Math.Abs(expected), $"expected {expected:R}, got {actual:R}");
 }
