@@ -7,6 +7,7 @@ public static class ClusterTrainCli
     public static RootCommand Build() => new("ClusterTrain: train plain nets and ResNets, watch their gradients, compare.")
     {
         TrainCommand.Build(),
+        RunCommand.Build(),
         ValidateCommand.Build(),
         TrialWorkerCommand.Build(),
     };

@@ -11,14 +11,14 @@ namespace ClusterTrain.GpuNode.Cluster;
 /// </summary>
 public sealed class GpuNodeActor : ReceiveActor
 {
-    public static Props Props(IReadOnlyList<SlotDevice> slots, NodeOptions options, TrialProcessOptions process, IActorRef coordinator) =>
-        Akka.Actor.Props.Create(() => new GpuNodeActor(slots, options, process, coordinator));
+    public static Props Props(IReadOnlyList<SlotDevice> slots, NodeOptions options, TrialProcessOptions process, IActorRef coordinator, TrialShutdowns shutdowns) =>
+        Akka.Actor.Props.Create(() => new GpuNodeActor(slots, options, process, coordinator, shutdowns));
 
-    public GpuNodeActor(IReadOnlyList<SlotDevice> slots, NodeOptions options, TrialProcessOptions process, IActorRef coordinator)
+    public GpuNodeActor(IReadOnlyList<SlotDevice> slots, NodeOptions options, TrialProcessOptions process, IActorRef coordinator, TrialShutdowns shutdowns)
     {
         var log = Context.GetLogger();
         foreach (var slot in slots)
-            Context.ActorOf(SlotActor.Props(slot, options, process, coordinator), $"slot-{slot.Index}");
+            Context.ActorOf(SlotActor.Props(slot, options, process, coordinator, shutdowns), $"slot-{slot.Index}");
         log.Info("GPU node with {0} slot(s): {1}", slots.Count, string.Join(", ", slots.Select(s => $"{s.Device} ({s.Threads} threads)")));
     }
 }

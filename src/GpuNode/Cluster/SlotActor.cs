@@ -16,8 +16,8 @@ namespace ClusterTrain.GpuNode.Cluster;
 /// </summary>
 public sealed class SlotActor : ReceiveActor, IWithTimers
 {
-    public static Props Props(SlotDevice slot, NodeOptions options, TrialProcessOptions process, IActorRef coordinator) =>
-        Akka.Actor.Props.Create(() => new SlotActor(slot, options, process, coordinator));
+    public static Props Props(SlotDevice slot, NodeOptions options, TrialProcessOptions process, IActorRef coordinator, TrialShutdowns shutdowns) =>
+        Akka.Actor.Props.Create(() => new SlotActor(slot, options, process, coordinator, shutdowns));
 
     private const string AskTimer = "ask";
     private const string HeartbeatTimer = "heartbeat";
@@ -27,6 +27,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
     private readonly NodeOptions _options;
     private readonly TrialProcessOptions _processOptions;
     private readonly IActorRef _coordinator;
+    private readonly TrialShutdowns _shutdowns;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     private StartTrial? _trial;
@@ -35,8 +36,9 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
     private DateTime _lastProgress;
     private bool _cancelled;
 
-    public SlotActor(SlotDevice slot, NodeOptions options, TrialProcessOptions process, IActorRef coordinator)
+    public SlotActor(SlotDevice slot, NodeOptions options, TrialProcessOptions process, IActorRef coordinator, TrialShutdowns shutdowns)
     {
+        _shutdowns = shutdowns;
         _slot = slot;
         _options = options;
         _processOptions = process;
@@ -52,7 +54,8 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
     {
         // The node is stopping: the trial checkpoints and reports Interrupted to nobody; the coordinator counts the
         // attempt as lost when this member leaves, and the next attempt resumes from that checkpoint.
-        if (_process is { } process) process.StopAsync(_options.StopGrace).ContinueWith(_ => process.Dispose());
+        if (_process is { } process)
+            _shutdowns.Add(process.StopAsync(_options.StopGrace).ContinueWith(_ => process.Dispose(), TaskScheduler.Default));
         base.PostStop();
     }
 
