@@ -8,6 +8,8 @@ public static class ClusterTrainCli
     {
         TrainCommand.Build(),
         RunCommand.Build(),
+        CoordinatorCommand.Build(),
+        NodeCommand.Build(),
         ValidateCommand.Build(),
         TrialWorkerCommand.Build(),
     };

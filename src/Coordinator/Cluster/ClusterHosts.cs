@@ -27,6 +27,9 @@ public sealed class ClusterHost : IAsyncDisposable
     /// <summary>This member's address, with the port it actually bound.</summary>
     public Address Address => Akka.Cluster.Cluster.Get(System).SelfAddress;
 
+    /// <summary>Completes when the actor system has stopped: disposed, or downed by the split brain resolver.</summary>
+    public Task Terminated => System.WhenTerminated;
+
     /// <summary>The proxy to the sweep coordinator singleton, wherever it runs.</summary>
     public IActorRef Coordinator => Registry.Get<SweepCoordinatorProxy>();
 

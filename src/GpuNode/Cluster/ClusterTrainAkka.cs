@@ -44,6 +44,13 @@ public static class ClusterTrainAkka
                 // The coordinators hold the sweeps' state: in a partition, the side that keeps most of them (the
                 // only one, usually) lives on, and GPU nodes cut off from it down themselves and rejoin.
                 SplitBrainResolver = new KeepMajorityOption { Role = ClusterRoles.Coordinator },
+                FailureDetector = options.AcceptableHeartbeatPause is null && options.HeartbeatInterval is null
+                    ? null
+                    : new PhiAccrualFailureDetectorOptions
+                    {
+                        AcceptableHeartbeatPause = options.AcceptableHeartbeatPause,
+                        HeartbeatInterval = options.HeartbeatInterval,
+                    },
             })
             .WithCustomSerializer(SerializerName, ProtocolCodec.MessageTypes, system => new ProtocolSerializer(system))
             .WithStrictSerialization()

@@ -19,6 +19,13 @@ public sealed class NodeOptions
     /// <summary>CPU threads the node may use in all, divided evenly among CPU slots; 0 means every core.</summary>
     public int Threads { get; set; }
 
+    /// <summary>
+    /// Where this node reaches the shared checkpoint folder, when its path differs from the coordinator's (a volume
+    /// mounted elsewhere): a trial's checkpoints are then CheckpointRoot/sweep-id/trial-id here. Empty: the folder
+    /// the coordinator names in each StartTrial, as it is.
+    /// </summary>
+    public string? CheckpointRoot { get; set; }
+
     /// <summary>An idle slot asks for work again after this long without hearing <c>WorkAvailable</c>.</summary>
     public TimeSpan ReaskInterval { get; set; } = TimeSpan.FromSeconds(10);
 

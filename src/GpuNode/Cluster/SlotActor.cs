@@ -155,7 +155,10 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
             return;
         }
         var threads = config.Threads > 0 ? Math.Min(config.Threads, _slot.Threads) : _slot.Threads;
-        var launch = new TrialLaunch(config, start.CheckpointFolder)
+        var folder = string.IsNullOrWhiteSpace(_options.CheckpointRoot)
+            ? start.CheckpointFolder
+            : Path.Combine(_options.CheckpointRoot, start.SweepId, start.TrialId);
+        var launch = new TrialLaunch(config, folder)
         {
             Device = _slot.Device,
             Threads = _slot.Device == "cpu" ? threads : null,
