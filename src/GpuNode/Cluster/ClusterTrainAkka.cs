@@ -2,6 +2,7 @@ using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
+using Microsoft.Extensions.Configuration;
 using ClusterTrain.Shared;
 using ClusterTrain.Shared.Cluster;
 using AkkaClusterOptions = Akka.Cluster.Hosting.ClusterOptions;
@@ -57,6 +58,15 @@ public static class ClusterTrainAkka
             .WithSingletonProxy<SweepCoordinatorProxy>(
                 SweepCoordinatorProxy.SingletonName,
                 new ClusterSingletonOptions { Role = ClusterRoles.Coordinator });
+
+        // Akka.Cluster.Hosting's split brain resolver options have no stable-after: this one key goes in as configuration.
+        if (options.DowningStableAfter is { } stableAfter)
+            builder.AddHocon(
+                new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+                {
+                    ["akka:cluster:split-brain-resolver:stable-after"] = $"{(long)stableAfter.TotalMilliseconds}ms",
+                }).Build(),
+                HoconAddMode.Prepend);
 
         if (role == ClusterRoles.Coordinator && options.SeedNodes.Count == 0)
             builder.AddStartup((system, _) =>

@@ -111,7 +111,11 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
             _stats!.Acknowledge(a.SequenceNr);
             if (_stats.Empty) _coordinator.Tell(finished);
         });
-        Receive<TrialFinishedAccepted>(a => IsCurrent(a), _ => BecomeIdle());
+        Receive<TrialFinishedAccepted>(a => IsCurrent(a), a =>
+        {
+            _log.Info("Slot {0}: the result of {1} attempt {2} is stored", _slot.Index, a.TrialId, a.Attempt);
+            BecomeIdle();
+        });
         Receive<Resend>(_ =>
         {
             if (_stats!.Empty) _coordinator.Tell(finished);
@@ -200,6 +204,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         switch (workerEvent)
         {
             case WorkerStarted started:
+                _log.Info("Slot {0}: {1} attempt {2} training, resumed from step {3}", _slot.Index, trial.TrialId, trial.Attempt, started.Training.ResumedFromStep);
                 _coordinator.Tell(new TrialStarted(trial.SweepId, trial.TrialId, trial.Attempt, started.Training.ResumedFromStep));
                 break;
             case WorkerStep step:
