@@ -15,16 +15,16 @@ public sealed class KillTests : IDisposable
     private readonly string _folder = ClusterTrainProcess.TempFolder();
     private readonly List<MemberProcess> _members = [];
 
-    /// <summary>Four tiny trials long enough to be caught mid-run, checkpointing every 10 steps.</summary>
+    /// <summary>Four tiny trials long enough to be caught mid-run, checkpointing every 5 steps.</summary>
     private const string Sweep = """
         name: kill
         data: { kind: synthetic, synthetic_train_size: 64, synthetic_test_size: 16 }
-        fixed: { model.family: cifar-resnet, model.depth: 8, model.base_width: 8, batch_size: 16, max_steps: 300, epochs: 100 }
+        fixed: { model.family: cifar-resnet, model.depth: 8, model.base_width: 8, batch_size: 16, max_steps: 120, epochs: 100 }
         grid: { model.shortcuts: [false, true] }
         seeds: [0, 1]
         stats: { every: 50, histogram_bins: 8 }
         resources: { cpu_threads_per_trial: 1 }
-        checkpoint_every: 10
+        checkpoint_every: 5
         """;
 
     private string Out => Path.Combine(_folder, "out");
@@ -87,7 +87,7 @@ public sealed class KillTests : IDisposable
         Assert.True(long.Parse(resumed.Groups[1].Value) > 0, $"attempt 2 of {trialId} started from step 0");
         var trials = Trials();
         Assert.Equal(4, trials.Count);
-        Assert.All(trials.Values, t => Assert.Equal(("completed", 300L), (t.State, t.Steps)));
+        Assert.All(trials.Values, t => Assert.Equal(("completed", 120L), (t.State, t.Steps)));
         Assert.Equal(2, trials[trialId].Attempts);
         var startedOnSurvivor = StartedTrials(survivor).ToList();
         Assert.Equal(startedOnSurvivor.Distinct().Count(), startedOnSurvivor.Count);
@@ -113,7 +113,7 @@ public sealed class KillTests : IDisposable
         await restarted.WaitForLineAsync(@"sweep kill \(\w+\) finished", Patience);
         var trials = Trials();
         Assert.Equal(4, trials.Count);
-        Assert.All(trials.Values, t => Assert.Equal(("completed", 300L), (t.State, t.Steps)));
+        Assert.All(trials.Values, t => Assert.Equal(("completed", 120L), (t.State, t.Steps)));
         var startedAfter = nodes.SelectMany((n, i) => n.Lines.Skip(startsBefore[i]))
             .Select(l => Regex.Match(l, @"started (\w+) attempt")).Where(m => m.Success).Select(m => m.Groups[1].Value);
         Assert.Empty(startedAfter.Intersect(completedBefore));
