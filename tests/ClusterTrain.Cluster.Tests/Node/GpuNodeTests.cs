@@ -111,4 +111,21 @@ public sealed class GpuNodeTests : IAsyncLifetime
         Assert.Equal(4, status.Counts.Completed);
         Assert.Equal(1, maxRunning);
     }
+
+    [Fact]
+    public async Task A_cancelled_sweep_stops_its_running_trial_and_frees_the_slot_for_the_next_sweep()
+    {
+        await StartNodeAsync(slots: 1);
+        var endless = await SubmitAsync(TinySweep("endless", seeds: 1).Replace("max_steps: 8", "max_steps: 100000"));
+        using (var guard = new CancellationTokenSource(HangGuard))
+            while ((await Coordinator.Ask<SweepStatus>(new GetSweepStatus(endless), HangGuard)).Trials.All(t => t.Progress is null))
+                await Task.Delay(100, guard.Token);
+
+        await Coordinator.Ask<SweepCancellationAccepted>(new CancelSweep(endless, "test"), HangGuard);
+        var next = await SubmitAsync(TinySweep("next", seeds: 1));
+
+        var status = await FinishedAsync(next);
+        Assert.Equal(2, status.Counts.Completed);
+        Assert.Equal(2, (await FinishedAsync(endless)).Counts.Cancelled);
+    }
 }
