@@ -109,9 +109,11 @@ public static class RunCommand
         }
         finally
         {
-            // Nodes first, so their trials stop (and checkpoint) while the coordinator still runs.
-            foreach (var member in Enumerable.Reverse(members)) await member.DisposeAsync();
+            // Nodes first, so their trials stop (and checkpoint) while the coordinator still runs; the coordinator
+            // once they have left, so that it sees them leave instead of losing their connections.
+            await Task.WhenAll(members.Skip(1).Select(m => m.DisposeAsync().AsTask()));
             await shutdowns.WhenAllEndedAsync();
+            if (members.Count > 0) await members[0].DisposeAsync();
         }
     }
 
