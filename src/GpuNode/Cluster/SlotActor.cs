@@ -121,7 +121,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
             if (_stats!.Empty) _coordinator.Tell(finished);
             else SendUnacknowledgedBatches();
         });
-        Receive<Heartbeat>(_ => _coordinator.Tell(new TrialStillRunning(finished.SweepId, finished.TrialId, finished.Attempt)));
+        Receive<Heartbeat>(_ => { });
         // The coordinator may cancel before it hears the result; the result then no longer matters.
         Receive<CancelTrial>(c => IsCurrent(c), _ => BecomeIdle());
         Receive<WorkerEventArrived>(_ => { });
