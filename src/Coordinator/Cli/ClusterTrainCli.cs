@@ -7,6 +7,9 @@ public static class ClusterTrainCli
     public static RootCommand Build() => new("ClusterTrain: train plain nets and ResNets, watch their gradients, compare.")
     {
         TrainCommand.Build(),
+        RunCommand.Build(),
+        CoordinatorCommand.Build(),
+        NodeCommand.Build(),
         ValidateCommand.Build(),
         BenchCommand.Build(),
         TrialWorkerCommand.Build(),

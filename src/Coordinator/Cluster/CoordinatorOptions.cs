@@ -17,6 +17,12 @@ public sealed class CoordinatorOptions
     /// </summary>
     public string CheckpointRoot { get; set; } = "";
 
+    /// <summary>
+    /// Folder of the embedded journal and of the reports of sweeps submitted with <c>clustertrain coordinator --sweep</c>;
+    /// the checkpoints go to OutputFolder/checkpoints unless <see cref="CheckpointRoot"/> says otherwise.
+    /// </summary>
+    public string OutputFolder { get; set; } = "runs/cluster";
+
     /// <summary>Largest number of trials a submitted sweep may expand to.</summary>
     public int MaxTrialsPerSweep { get; set; } = SweepLimits.Default.MaxTrials;
 

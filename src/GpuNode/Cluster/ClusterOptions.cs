@@ -32,6 +32,23 @@ public sealed class ClusterOptions
     /// <summary>Roles added to the one the process runs as.</summary>
     public List<string> Roles { get; set; } = [];
 
+    /// <summary>
+    /// How long a member may go unheard before it counts as unreachable (Akka's cluster failure detector
+    /// <c>acceptable-heartbeat-pause</c>); null keeps Akka's default (3 s). Shorter finds a dead node sooner,
+    /// at the price of false alarms under load.
+    /// </summary>
+    public TimeSpan? AcceptableHeartbeatPause { get; set; }
+
+    /// <summary>How often members send each other failure-detector heartbeats; null keeps Akka's default (1 s).</summary>
+    public TimeSpan? HeartbeatInterval { get; set; }
+
+    /// <summary>
+    /// How long the cluster's membership must stay unchanged before the split brain resolver downs unreachable
+    /// members (<c>split-brain-resolver.stable-after</c>); null keeps Akka's default (20 s). A dead node's trials go
+    /// back to pending only after its pause plus this.
+    /// </summary>
+    public TimeSpan? DowningStableAfter { get; set; }
+
     /// <summary>Every problem with these options for a member of <paramref name="role"/>, each naming its key.</summary>
     public IReadOnlyList<Problem> Check(string role)
     {
@@ -51,6 +68,12 @@ public sealed class ClusterOptions
             else if (address.System != SystemName)
                 Add($"{nameof(SeedNodes)}:{i}", $"'{SeedNodes[i]}' names system '{address.System}', but this member's SystemName is '{SystemName}'.");
         }
+        if (AcceptableHeartbeatPause is { } pause && pause <= TimeSpan.Zero)
+            Add(nameof(AcceptableHeartbeatPause), $"{pause} is not a positive time span (e.g. 00:00:03).");
+        if (HeartbeatInterval is { } interval && interval <= TimeSpan.Zero)
+            Add(nameof(HeartbeatInterval), $"{interval} is not a positive time span (e.g. 00:00:01).");
+        if (DowningStableAfter is { } stable && stable <= TimeSpan.Zero)
+            Add(nameof(DowningStableAfter), $"{stable} is not a positive time span (e.g. 00:00:20).");
         if (role == ClusterRoles.Gpu && SeedNodes.Count == 0)
             Add(nameof(SeedNodes), "a GPU node needs the address of at least one member to join, e.g. the coordinator's.");
         return problems;

@@ -2,6 +2,7 @@ using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
+using Microsoft.Extensions.Configuration;
 using ClusterTrain.Shared;
 using ClusterTrain.Shared.Cluster;
 using AkkaClusterOptions = Akka.Cluster.Hosting.ClusterOptions;
@@ -44,12 +45,28 @@ public static class ClusterTrainAkka
                 // The coordinators hold the sweeps' state: in a partition, the side that keeps most of them (the
                 // only one, usually) lives on, and GPU nodes cut off from it down themselves and rejoin.
                 SplitBrainResolver = new KeepMajorityOption { Role = ClusterRoles.Coordinator },
+                FailureDetector = options.AcceptableHeartbeatPause is null && options.HeartbeatInterval is null
+                    ? null
+                    : new PhiAccrualFailureDetectorOptions
+                    {
+                        AcceptableHeartbeatPause = options.AcceptableHeartbeatPause,
+                        HeartbeatInterval = options.HeartbeatInterval,
+                    },
             })
             .WithCustomSerializer(SerializerName, ProtocolCodec.MessageTypes, system => new ProtocolSerializer(system))
             .WithStrictSerialization()
             .WithSingletonProxy<SweepCoordinatorProxy>(
                 SweepCoordinatorProxy.SingletonName,
                 new ClusterSingletonOptions { Role = ClusterRoles.Coordinator });
+
+        // Akka.Cluster.Hosting's split brain resolver options have no stable-after: this one key goes in as configuration.
+        if (options.DowningStableAfter is { } stableAfter)
+            builder.AddHocon(
+                new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+                {
+                    ["akka:cluster:split-brain-resolver:stable-after"] = $"{(long)stableAfter.TotalMilliseconds}ms",
+                }).Build(),
+                HoconAddMode.Prepend);
 
         if (role == ClusterRoles.Coordinator && options.SeedNodes.Count == 0)
             builder.AddStartup((system, _) =>

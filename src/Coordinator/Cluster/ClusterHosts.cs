@@ -1,0 +1,86 @@
+using Akka.Actor;
+using Akka.Hosting;
+using ClusterTrain.GpuNode.Cluster;
+using ClusterTrain.GpuNode.Worker;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using AkkaLogLevel = Akka.Event.LogLevel;
+
+namespace ClusterTrain.Coordinator.Cluster;
+
+/// <summary>A started cluster member: its host, actor system and registry.</summary>
+public sealed class ClusterHost : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    internal ClusterHost(IHost host)
+    {
+        _host = host;
+        System = host.Services.GetRequiredService<ActorSystem>();
+        Registry = host.Services.GetRequiredService<ActorRegistry>();
+    }
+
+    public ActorSystem System { get; }
+
+    public ActorRegistry Registry { get; }
+
+    /// <summary>This member's address, with the port it actually bound.</summary>
+    public Address Address => Akka.Cluster.Cluster.Get(System).SelfAddress;
+
+    /// <summary>Completes when the actor system has stopped: disposed, or downed by the split brain resolver.</summary>
+    public Task Terminated => System.WhenTerminated;
+
+    /// <summary>The proxy to the sweep coordinator singleton, wherever it runs.</summary>
+    public IActorRef Coordinator => Registry.Get<SweepCoordinatorProxy>();
+
+    /// <summary>Leaves the cluster and stops the actor system.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+    }
+}
+
+/// <summary>Starts ClusterTrain members as the CLI commands run them: a coordinator, or a GPU node.</summary>
+public static class ClusterHosts
+{
+    /// <summary>A member hosting the sweep coordinator singleton and its journal; returns once it is Up.</summary>
+    public static Task<ClusterHost> StartCoordinatorAsync(
+        ClusterOptions cluster, CoordinatorOptions coordinator, PersistenceOptions persistence, string outputFolder,
+        AkkaLogLevel logLevel, TimeSpan timeout) =>
+        StartAsync(cluster, logLevel, timeout, builder => builder
+            .AddClusterTrainAkka(cluster, ClusterRoles.Coordinator)
+            .AddSweepCoordinator(coordinator, persistence, outputFolder));
+
+    /// <summary>A GPU node member with its slots; returns once it is Up.</summary>
+    public static Task<ClusterHost> StartNodeAsync(
+        ClusterOptions cluster, NodeOptions node, TrialProcessOptions process, TrialShutdowns shutdowns, AkkaLogLevel logLevel, TimeSpan timeout) =>
+        StartAsync(cluster, logLevel, timeout, builder => builder
+            .AddClusterTrainAkka(cluster, ClusterRoles.Gpu)
+            .AddGpuNode(node, process, shutdowns));
+
+    private static async Task<ClusterHost> StartAsync(ClusterOptions cluster, AkkaLogLevel logLevel, TimeSpan timeout, Action<AkkaConfigurationBuilder> configure)
+    {
+        var host = new HostBuilder()
+            .ConfigureServices(services => services.AddAkka(cluster.SystemName, (builder, _) =>
+            {
+                builder.ConfigureLoggers(loggers => loggers.LogLevel = logLevel);
+                configure(builder);
+            }))
+            .Build();
+        await host.StartAsync();
+        var member = new ClusterHost(host);
+        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Akka.Cluster.Cluster.Get(member.System).RegisterOnMemberUp(() => up.TrySetResult());
+        try
+        {
+            await up.Task.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            await member.DisposeAsync();
+            throw new TimeoutException($"the member did not join the cluster within {timeout.TotalSeconds:F0} s (seed nodes: {string.Join(", ", cluster.SeedNodes)})");
+        }
+        return member;
+    }
+}

@@ -1,0 +1,58 @@
+using static ClusterTrain.Cli.Tests.ClusterTrainProcess;
+
+namespace ClusterTrain.Cli.Tests;
+
+/// <summary>The embedded cluster through the real executable: a coordinator and GPU nodes over loopback, trials in child processes.</summary>
+[Trait("Category", "Process")]
+public class RunCommandTests
+{
+    private const string TinySweep = """
+        name: tiny
+        data: { kind: synthetic, synthetic_train_size: 64, synthetic_test_size: 16 }
+        fixed: { model.family: cifar-resnet, model.depth: 8, model.base_width: 8, batch_size: 16, max_steps: 6, epochs: 10 }
+        grid: { model.shortcuts: [false, true] }
+        stats: { every: 2, histogram_bins: 8 }
+        resources: { cpu_threads_per_trial: 1 }
+        """;
+
+    [Fact]
+    public async Task A_sweep_run_writes_its_reports_and_a_second_run_of_the_same_folder_runs_nothing_again()
+    {
+        var folder = TempFolder();
+        File.WriteAllText(Path.Combine(folder, "tiny.yaml"), TinySweep);
+
+        var first = await RunAsync(folder, "run", "tiny.yaml", "--nodes", "2", "--out", "out");
+        var trialsAfterFirst = File.ReadAllText(Path.Combine(folder, "out", "trials.csv"));
+        var second = await RunAsync(folder, "run", "tiny.yaml", "--nodes", "1", "--out", "out");
+
+        Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
+        var rows = trialsAfterFirst.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, rows.Length);
+        Assert.All(rows.Skip(1), row => Assert.Contains(",completed,1,6,", row));
+        var gradstats = File.ReadAllLines(Path.Combine(folder, "out", "gradstats.csv"));
+        Assert.Equal(2, gradstats.Skip(1).Select(l => l.Split(',')[0]).Distinct().Count());
+        Assert.Contains("\"completed\": 2", File.ReadAllText(Path.Combine(folder, "out", "summary.json")));
+        Assert.Contains("grad ratio first", first.Stdout);
+
+        Assert.True(second.ExitCode == 0, second.Stdout + second.Stderr);
+        Assert.Contains("resuming the stored sweep", second.Stdout);
+        Assert.DoesNotContain(" running on ", second.Stdout);
+        Assert.Equal(trialsAfterFirst, File.ReadAllText(Path.Combine(folder, "out", "trials.csv")));
+    }
+
+    [Fact]
+    public async Task A_run_of_a_bad_spec_exits_2_listing_every_problem_and_starts_nothing()
+    {
+        var folder = TempFolder();
+        File.WriteAllText(Path.Combine(folder, "sweep.yaml"),
+            "name: s\nfixed:\n  model.family: cifar-resnet\ngrid:\n  model.depth: [20, 21, 20]\n  optimizer.lr: [0]\n");
+
+        var run = await RunAsync(folder, "run", "sweep.yaml", "--out", "out", "--nodes", "0");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--nodes: 0", run.Stderr);
+        Assert.Contains("sweep.yaml:5:", run.Stderr);
+        Assert.Contains("sweep.yaml:6:", run.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(folder, "out")));
+    }
+}
