@@ -81,4 +81,34 @@ public class TrainCommandTests
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("data_batch_1.bin", run.Stderr);
     }
+
+    [Fact]
+    public async Task A_refused_resume_leaves_the_other_trials_files_as_they_were()
+    {
+        var folder = TempFolder();
+        var first = await RunAsync(folder, ["train", .. TinyTrial, "--set", "max_steps=2", "--out", "out"]);
+        var config = File.ReadAllText(Path.Combine(folder, "out", "config.yaml"));
+        var summary = File.ReadAllText(Path.Combine(folder, "out", "summary.json"));
+
+        var other = await RunAsync(folder, ["train", .. TinyTrial, "--set", "max_steps=2", "--set", "optimizer.lr=0.05", "--out", "out"]);
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.Equal(2, other.ExitCode);
+        Assert.Contains("belongs to another trial", other.Stderr);
+        Assert.Equal(config, File.ReadAllText(Path.Combine(folder, "out", "config.yaml")));
+        Assert.Equal(summary, File.ReadAllText(Path.Combine(folder, "out", "summary.json")));
+    }
+
+    [Fact]
+    public async Task An_output_path_that_is_a_file_exits_2_and_names_it()
+    {
+        var folder = TempFolder();
+        File.WriteAllText(Path.Combine(folder, "afile"), "");
+
+        var run = await RunAsync(folder, "train", "--set", "max_steps=1", "--out", "afile");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(Path.Combine(folder, "afile"), run.Stderr);
+        Assert.DoesNotContain("Unhandled exception", run.Stderr);
+    }
 }

@@ -54,17 +54,24 @@ public static class TrainCommand
             return ExitCodes.BadInput;
         }
 
-        Directory.CreateDirectory(output.FullName);
-        File.WriteAllText(Path.Combine(output.FullName, "config.yaml"), TrialFile.ToYaml(config));
+        try
+        {
+            Directory.CreateDirectory(output.FullName);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"error: cannot use {output.FullName} as the output folder: {e.Message}");
+            return ExitCodes.BadInput;
+        }
         using var interrupt = new ConsoleInterrupt();
-        using var folder = new TrialOutputFolder(output.FullName, config.Model.DisplayName, stepLog);
+        using var folder = new TrialOutputFolder(output.FullName, config.Model.DisplayName, stepLog, TrialFile.ToYaml(config));
         using var progress = TrainingProgressDisplay.Create(config.Model.DisplayName);
         TrialResult result;
         try
         {
             result = new TrialTrainer(config, output.FullName).Run(new CompositeObserver(folder, progress), interrupt.Token);
         }
-        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException or ArgumentException)
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or ArgumentException)
         {
             progress.Dispose();
             Console.Error.WriteLine($"error: {e.Message}");

@@ -31,12 +31,19 @@ public sealed class TrialOutputFolder : ITrainingObserver, IDisposable
     private StreamWriter? _metrics;
     private StreamWriter? _gradientStats;
 
+    public const string ConfigFile = "config.yaml";
+
+    private readonly string? _configYaml;
+
     /// <param name="stepLogInterval">Write every Nth step's progress to metrics.jsonl (evaluations always).</param>
-    public TrialOutputFolder(string folder, string trial, int stepLogInterval = 1)
+    /// <param name="configYaml">Written to config.yaml once training starts, i.e. after the trainer has accepted
+    /// the folder's checkpoint (if any), so a refused resume never rewrites another trial's config.</param>
+    public TrialOutputFolder(string folder, string trial, int stepLogInterval = 1, string? configYaml = null)
     {
         _folder = folder;
         _trial = trial;
         _stepLogInterval = Math.Max(1, stepLogInterval);
+        _configYaml = configYaml;
         Directory.CreateDirectory(folder);
     }
 
@@ -44,6 +51,7 @@ public sealed class TrialOutputFolder : ITrainingObserver, IDisposable
 
     public void OnStarted(TrainingStarted started)
     {
+        if (_configYaml is not null) File.WriteAllText(Path.Combine(_folder, ConfigFile), _configYaml);
         var metricsPath = Path.Combine(_folder, MetricsFile);
         var statsPath = Path.Combine(_folder, GradientStatsFile);
         KeepLinesBefore(metricsPath, started.ResumedFromStep, StepOfMetricsLine);

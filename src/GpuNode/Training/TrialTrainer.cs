@@ -106,7 +106,15 @@ public sealed class TrialTrainer(TrialConfig config, string checkpointFolder)
                 loss = host[0];
                 error = host[1] / y.shape[0];
                 if (!double.IsFinite(loss))
-                    return Result(TrialOutcome.Diverged, state with { Step = step }, step);
+                {
+                    // The step that diverged is recorded like any other, with the gradients it produced
+                    // (their non-finite counts are the point); no update is applied, so its update ratio is 0.
+                    lossTensor.backward();
+                    collector.CaptureGradients();
+                    observer.OnGradientSnapshot(collector.CompleteSnapshot(step));
+                    observer.OnStep(new StepProgress(step + 1, totalSteps, epoch, learningRate, loss, error, 0));
+                    return Result(TrialOutcome.Diverged, state with { Step = step }, step + 1);
+                }
                 lossTensor.backward();
                 if (takeSnapshot) collector.CaptureGradients();
                 optimizer.step();
@@ -139,6 +147,10 @@ public sealed class TrialTrainer(TrialConfig config, string checkpointFolder)
                 SaveCheckpoint(state, model, optimizer, observer);
         }
 
+        // A run resumed from its final checkpoint trains no step; evaluate so its result still carries the test error.
+        lastTest ??= Evaluate(model, data.Test, "test", step, (int)((step - 1) / stepsPerEpoch), data, device, observer);
+        if (data.Validation is not null)
+            lastValidation ??= Evaluate(model, data.Validation, "validation", step, (int)((step - 1) / stepsPerEpoch), data, device, observer);
         return Result(TrialOutcome.Completed, state, null);
 
         TrialResult Result(TrialOutcome outcome, CheckpointState s, long? divergedAt) => new(

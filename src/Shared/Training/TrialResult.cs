@@ -24,6 +24,8 @@ public sealed record EvaluationResult(long Step, int Epoch, string Split, double
 
 /// <param name="FinalTrainLoss">Mean training loss over the last epoch's steps (or all steps when shorter).</param>
 /// <param name="ImagesPerSecond">Training images per second of wall time spent in training steps.</param>
+/// <param name="DivergedAtStep">The step whose loss was NaN or infinite, counted like <see cref="StepProgress.Step"/>
+/// (1 = the first step); <see cref="Steps"/> is then the number of steps completed before it.</param>
 public sealed record TrialResult(
     TrialOutcome Outcome,
     long Steps,

@@ -82,6 +82,23 @@ public class TrialTrainerTests
     }
 
     [Fact]
+    public void Running_a_finished_trial_again_trains_nothing_and_still_reports_its_test_error()
+    {
+        var config = TinyTrial(steps: 4);
+        var folder = TempFolder();
+        var first = new TrialTrainer(config, folder).Run(new RecordingObserver());
+
+        var observer = new RecordingObserver();
+        var again = new TrialTrainer(config, folder).Run(observer);
+
+        Assert.Empty(observer.Steps);
+        Assert.Equal(TrialOutcome.Completed, again.Outcome);
+        Assert.Equal(4, again.ResumedFromStep);
+        Assert.Equal(first.TestError, again.TestError);
+        Assert.Equal(first.TestLoss, again.TestLoss);
+    }
+
+    [Fact]
     public void A_checkpoint_of_another_trial_is_refused_with_the_file_named()
     {
         var folder = TempFolder();
@@ -118,7 +135,10 @@ public class TrialTrainerTests
         Assert.Equal(TrialOutcome.Diverged, result.Outcome);
         Assert.NotNull(result.DivergedAtStep);
         Assert.True(result.DivergedAtStep < 30);
-        Assert.Equal(result.DivergedAtStep, result.Steps);
+        Assert.Equal(result.Steps + 1, result.DivergedAtStep);
+        Assert.False(double.IsFinite(observer.Steps[^1].Loss));
+        Assert.Equal(result.DivergedAtStep, observer.Steps[^1].Step);
+        Assert.Equal(result.Steps, observer.Snapshots[^1].Step);
     }
 
     [Fact]
