@@ -104,7 +104,7 @@ public static class RunCommand
             Console.WriteLine();
             Console.Write(report.FormatComparison());
             Console.WriteLine($"{report.Counts.Completed} completed, {report.Counts.Diverged} diverged, {report.Counts.Failed} failed, {report.Counts.Cancelled} cancelled; " +
-                $"wrote {SweepReport.TrialsFile}, {SweepReport.GradStatsFile}, {SweepReport.SummaryFile} to {folder}");
+                $"wrote {SweepReport.TrialsFile}, {SweepReport.GradStatsFile}, {SweepReport.CurvesFile}, {SweepReport.SummaryFile} to {folder}");
             return SweepClient.ExitCodeOf(report.Counts);
         }
         finally

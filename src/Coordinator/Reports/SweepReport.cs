@@ -18,13 +18,15 @@ public sealed record ComparisonRow(
 
 /// <summary>
 /// What a finished (or stopped) sweep leaves in its output folder: <c>trials.csv</c> (one row per trial),
-/// <c>gradstats.csv</c> (long format, every trial) and <c>summary.json</c>, and the comparison table printed at the end.
+/// <c>gradstats.csv</c> (long format, every trial), <c>curves.csv</c> (training loss and error per snapshot step)
+/// and <c>summary.json</c>, and the comparison table printed at the end.
 /// </summary>
 public sealed class SweepReport
 {
     public const string TrialsFile = "trials.csv";
     public const string GradStatsFile = "gradstats.csv";
     public const string SummaryFile = "summary.json";
+    public const string CurvesFile = "curves.csv";
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -57,13 +59,14 @@ public sealed class SweepReport
 
     public IReadOnlyList<ComparisonRow> Comparison { get; }
 
-    /// <summary>Writes the three files, each whole or not at all (written aside, then moved).</summary>
+    /// <summary>Writes the files, each whole or not at all (written aside, then moved).</summary>
     public void WriteTo(string folder)
     {
         Directory.CreateDirectory(folder);
         Write(Path.Combine(folder, TrialsFile), TrialsCsv);
         Write(Path.Combine(folder, GradStatsFile), writer => GradientStatsCsv.Write(writer,
             _trials.SelectMany(t => Snapshots(t.TrialId).Select(s => new TrialSnapshot(t.TrialId, s)))));
+        Write(Path.Combine(folder, CurvesFile), CurvesCsv);
         Write(Path.Combine(folder, SummaryFile), writer => writer.Write(JsonSerializer.Serialize(Summary(), Json)));
     }
 
@@ -134,6 +137,18 @@ public sealed class SweepReport
             ]);
             writer.WriteLine(string.Join(',', cells.Select(Csv)));
         }
+    }
+
+    /// <summary>
+    /// Training curves: one row per trial and snapshot step with the mean training loss and error since the previous
+    /// snapshot. Kept out of gradstats.csv, which has one row per layer and would repeat them on every one.
+    /// </summary>
+    private void CurvesCsv(TextWriter writer)
+    {
+        writer.WriteLine("trial_id,label,step,train_loss,train_error");
+        foreach (var trial in _trials)
+            foreach (var s in Snapshots(trial.TrialId))
+                writer.WriteLine(string.Join(',', Csv(trial.TrialId), Csv(trial.Label), Invariant(s.Step), Real(s.TrainLoss), Real(s.TrainError)));
     }
 
     private object Summary() => new

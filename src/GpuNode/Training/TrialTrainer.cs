@@ -74,6 +74,15 @@ public sealed class TrialTrainer(TrialConfig config, string checkpointFolder)
 
         var lossFunction = nn.CrossEntropyLoss();
         var stepClock = new Stopwatch();
+        // Each snapshot carries the mean training loss and error of the steps since the previous one, its own
+        // step included, so the snapshots alone draw a training curve; a resumed run starts a fresh mean.
+        var sinceSnapshot = (Loss: 0.0, Error: 0.0, Steps: 0);
+        GradientSnapshot WithTrainingMeans(GradientSnapshot snapshot)
+        {
+            var means = snapshot with { TrainLoss = sinceSnapshot.Loss / sinceSnapshot.Steps, TrainError = sinceSnapshot.Error / sinceSnapshot.Steps };
+            sinceSnapshot = (0, 0, 0);
+            return means;
+        }
         EvaluationResult? lastTest = null, lastValidation = null;
         var step = state.Step;
         while (step < totalSteps)
@@ -105,20 +114,21 @@ public sealed class TrialTrainer(TrialConfig config, string checkpointFolder)
                 var host = stack(new[] { lossTensor.detach().to(ScalarType.Float64), wrong }).cpu().data<double>().ToArray();
                 loss = host[0];
                 error = host[1] / y.shape[0];
+                sinceSnapshot = (sinceSnapshot.Loss + loss, sinceSnapshot.Error + error, sinceSnapshot.Steps + 1);
                 if (!double.IsFinite(loss))
                 {
                     // The step that diverged is recorded like any other, with the gradients it produced
                     // (their non-finite counts are the point); no update is applied, so its update ratio is 0.
                     lossTensor.backward();
                     collector.CaptureGradients();
-                    observer.OnGradientSnapshot(collector.CompleteSnapshot(step));
+                    observer.OnGradientSnapshot(WithTrainingMeans(collector.CompleteSnapshot(step)));
                     observer.OnStep(new StepProgress(step + 1, totalSteps, epoch, learningRate, loss, error, 0));
                     return Result(TrialOutcome.Diverged, state with { Step = step }, step + 1);
                 }
                 lossTensor.backward();
                 if (takeSnapshot) collector.CaptureGradients();
                 optimizer.step();
-                if (takeSnapshot) snapshot = collector.CompleteSnapshot(step);
+                if (takeSnapshot) snapshot = WithTrainingMeans(collector.CompleteSnapshot(step));
             }
             stepClock.Stop();
 

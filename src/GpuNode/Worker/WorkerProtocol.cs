@@ -14,7 +14,7 @@ namespace ClusterTrain.GpuNode.Worker;
 /// <code>
 /// {"event":"started","protocol":1,"trial_id":"t1","attempt":1,"model_name":"ResNet-8",...,"resumed_from_step":0,"weight_layers":[...]}
 /// {"event":"step","step":1,"total_steps":40,"epoch":0,"learning_rate":0.05,"loss":2.31,"batch_error":0.875,"images_per_second":410.2}
-/// {"event":"snapshot","step":0,"layers":[{"index":0,"name":"conv1.weight","count":216,"l2_norm":0.41,...,"histogram":[0,...]}]}
+/// {"event":"snapshot","step":0,"layers":[{"index":0,"name":"conv1.weight","count":216,"l2_norm":0.41,...,"histogram":[0,...]}],"train_loss":2.3,"train_error":0.9}
 /// {"event":"evaluation","step":40,"epoch":4,"split":"test","loss":2.2,"error":0.8,"samples":32}
 /// {"event":"checkpoint","step":40}
 /// {"event":"result","outcome":"completed","steps":40,...}

@@ -50,34 +50,32 @@ public static class GradientStatsBatching
         foreach (var snapshot in snapshots)
         {
             var layers = new List<LayerGradientStats>();
-            var partBytes = StepBytes(snapshot.Step);
+            var emptyPartBytes = ProtocolCodec.ToData(snapshot with { Layers = [] }).CalculateSize();
+            var partBytes = emptyPartBytes;
             foreach (var layer in snapshot.Layers)
             {
                 var layerBytes = Field(ProtocolCodec.ToData(layer).CalculateSize());
-                if (headerBytes + Field(StepBytes(snapshot.Step) + layerBytes) > maxBatchBytes)
+                if (headerBytes + Field(emptyPartBytes + layerBytes) > maxBatchBytes)
                     throw new ArgumentException(
                         $"Layer {layer.Index} '{layer.Name}' of step {snapshot.Step} encodes to {layerBytes} bytes, more than a whole batch "
                         + $"of {maxBatchBytes} bytes may hold: its histogram of {layer.Histogram.Count} slots is too long to send.",
                         nameof(snapshots));
                 if (closedBytes + Field(partBytes + layerBytes) > maxBatchBytes)
                 {
-                    if (layers.Count > 0) parts.Add(new GradientSnapshot(snapshot.Step, layers.ToList()));
+                    if (layers.Count > 0) parts.Add(snapshot with { Layers = layers.ToList() });
                     CloseBatch();
                     layers.Clear();
-                    partBytes = StepBytes(snapshot.Step);
+                    partBytes = emptyPartBytes;
                 }
                 layers.Add(layer);
                 partBytes += layerBytes;
             }
-            parts.Add(new GradientSnapshot(snapshot.Step, layers));
+            parts.Add(snapshot with { Layers = layers });
             closedBytes += Field(partBytes);
         }
         if (parts.Count > 0) CloseBatch();
         return batches;
     }
-
-    /// <summary>The step field of a snapshot message (absent when 0, as proto3 leaves defaults out).</summary>
-    private static int StepBytes(long step) => step == 0 ? 0 : 1 + CodedOutputStream.ComputeInt64Size(step);
 
     /// <summary>A length-delimited field of a message of <paramref name="bytes"/>: tag, length, body.</summary>
     private static int Field(int bytes) => 1 + CodedOutputStream.ComputeLengthSize(bytes) + bytes;

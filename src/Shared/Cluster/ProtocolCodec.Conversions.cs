@@ -223,9 +223,19 @@ public static partial class ProtocolCodec
 
     private static List<GradientSnapshot> Snapshots(GradientStatsBatchData d) => d.Snapshots.Select(FromData).ToList();
 
-    internal static GradientSnapshotData ToData(GradientSnapshot s) => new() { Step = s.Step, Layers = { s.Layers.Select(ToData) } };
+    internal static GradientSnapshotData ToData(GradientSnapshot s)
+    {
+        var data = new GradientSnapshotData { Step = s.Step, Layers = { s.Layers.Select(ToData) } };
+        // Unknown stays absent rather than NaN on the wire: it reads back the same and costs nothing.
+        if (!double.IsNaN(s.TrainLoss)) data.TrainLoss = s.TrainLoss;
+        if (!double.IsNaN(s.TrainError)) data.TrainError = s.TrainError;
+        return data;
+    }
 
-    private static GradientSnapshot FromData(GradientSnapshotData d) => new(d.Step, d.Layers.Select(FromData).ToList());
+    private static GradientSnapshot FromData(GradientSnapshotData d) => new(
+        d.Step, d.Layers.Select(FromData).ToList(),
+        d.HasTrainLoss ? d.TrainLoss : double.NaN,
+        d.HasTrainError ? d.TrainError : double.NaN);
 
     internal static LayerStatsData ToData(LayerGradientStats l) => new()
     {

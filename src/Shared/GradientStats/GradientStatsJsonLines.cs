@@ -5,12 +5,14 @@ namespace ClusterTrain.Shared.GradientStats;
 
 /// <summary>
 /// JSON-lines form of gradient statistics: one snapshot per line,
-/// {"trial":..,"step":..,"layers":[{"index":..,"name":..,"count":..,"l2_norm":..,"mean":..,"variance":..,...}]}.
+/// {"trial":..,"step":..,"layers":[{"index":..,"name":..,"count":..,"l2_norm":..,"mean":..,"variance":..,...}],"train_loss":..,"train_error":..}.
 /// Lossless: doubles are written at round-trip precision, NaN and infinities as "NaN", "Infinity", "-Infinity".
 /// </summary>
 public static class GradientStatsJsonLines
 {
-    private sealed record Line(string Trial, long Step, IReadOnlyList<LayerGradientStats> Layers);
+    // The training means are optional so that lines written before snapshots carried them still read (as NaN).
+    private sealed record Line(string Trial, long Step, IReadOnlyList<LayerGradientStats> Layers,
+        double TrainLoss = double.NaN, double TrainError = double.NaN);
 
     private static readonly JsonSerializerOptions Options = new()
     {
@@ -22,7 +24,7 @@ public static class GradientStatsJsonLines
 
     /// <summary>One line of JSON, without the line break.</summary>
     public static string Format(string trial, GradientSnapshot snapshot) =>
-        JsonSerializer.Serialize(new Line(trial, snapshot.Step, snapshot.Layers), Options);
+        JsonSerializer.Serialize(new Line(trial, snapshot.Step, snapshot.Layers, snapshot.TrainLoss, snapshot.TrainError), Options);
 
     /// <exception cref="FormatException">The line is not a complete snapshot.</exception>
     public static TrialSnapshot Parse(string line)
@@ -31,7 +33,7 @@ public static class GradientStatsJsonLines
         try { parsed = JsonSerializer.Deserialize<Line>(line, Options); }
         catch (JsonException e) { throw new FormatException(e.Message, e); }
         if (parsed is null) throw new FormatException("the line is null, not a snapshot");
-        return new TrialSnapshot(parsed.Trial, new GradientSnapshot(parsed.Step, parsed.Layers));
+        return new TrialSnapshot(parsed.Trial, new GradientSnapshot(parsed.Step, parsed.Layers, parsed.TrainLoss, parsed.TrainError));
     }
 
     public static void Write(TextWriter writer, string trial, GradientSnapshot snapshot) =>

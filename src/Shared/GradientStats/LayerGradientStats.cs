@@ -51,11 +51,25 @@ public sealed record LayerGradientStats(
     public override int GetHashCode() => HashCode.Combine(Index, Name, Count, L2Norm, Mean, Variance, NonFinite);
 }
 
-/// <summary>All weight layers of one model at one step, in depth order. Equality is by value.</summary>
-public sealed record GradientSnapshot(long Step, IReadOnlyList<LayerGradientStats> Layers)
+/// <summary>All weight layers of one model at one step, in depth order, with the training loss and error around it. Equality is by value.</summary>
+/// <param name="Step">Index of the step whose gradients the layers hold (0 = the first step, at initialisation).</param>
+/// <param name="TrainLoss">
+/// Mean training loss over the steps since the previous snapshot, this one's included (one batch alone is too noisy
+/// for a training curve); NaN when not known (statistics recorded before snapshots carried it).
+/// </param>
+/// <param name="TrainError">Mean training error (fraction of the batch misclassified) over the same steps; NaN when not known.</param>
+public sealed record GradientSnapshot(
+    long Step,
+    IReadOnlyList<LayerGradientStats> Layers,
+    double TrainLoss = double.NaN,
+    double TrainError = double.NaN)
 {
     public bool Equals(GradientSnapshot? other) =>
-        other is not null && Step == other.Step && Layers.SequenceEqual(other.Layers);
+        other is not null
+        && Step == other.Step
+        && TrainLoss.Equals(other.TrainLoss)
+        && TrainError.Equals(other.TrainError)
+        && Layers.SequenceEqual(other.Layers);
 
     public override int GetHashCode() => HashCode.Combine(Step, Layers.Count);
 }

@@ -83,6 +83,17 @@ public class WorkerProtocolTests
     }
 
     [Fact]
+    public void A_snapshot_line_of_a_worker_without_training_means_reads_them_as_NaN()
+    {
+        var line = "{\"event\":\"snapshot\",\"step\":8,\"layers\":[]}";
+
+        var snapshot = Assert.IsType<WorkerSnapshot>(WorkerProtocol.Parse(line)).Snapshot;
+
+        Assert.Equal(8, snapshot.Step);
+        Assert.True(double.IsNaN(snapshot.TrainLoss) && double.IsNaN(snapshot.TrainError), $"{snapshot.TrainLoss} {snapshot.TrainError}");
+    }
+
+    [Fact]
     public void Another_protocol_version_is_refused_naming_both_versions()
     {
         var line = WorkerProtocol.Format(new WorkerError(WorkerErrorKind.Internal, "boom")).Replace("\"protocol\":1", "\"protocol\":2");
@@ -117,6 +128,7 @@ public class WorkerProtocolTests
         return new GradientSnapshot(100 + seed, Enumerable.Range(0, layers).Select(i => new LayerGradientStats(
             i, i == layers - 1 ? "fc.weight" : $"layer{1 + i % 4}.{i / 4}.conv{1 + i % 3}.weight", random.NextInt64(1, 1L << 40),
             Math.Abs(Wide()), Wide(), Math.Abs(Wide()), Math.Abs(Wide()), Math.Abs(Wide()), random.Next(3),
-            Math.Abs(Wide()), Math.Abs(Wide()), Enumerable.Range(0, 10).Select(_ => random.NextInt64(0, 1L << 40)).ToArray())).ToArray());
+            Math.Abs(Wide()), Math.Abs(Wide()), Enumerable.Range(0, 10).Select(_ => random.NextInt64(0, 1L << 40)).ToArray())).ToArray(),
+            TrainLoss: Math.Abs(Wide()), TrainError: random.NextDouble());
     }
 }

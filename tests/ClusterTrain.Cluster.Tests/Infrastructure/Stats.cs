@@ -26,7 +26,9 @@ internal static class Stats
             NonFinite: 0,
             WeightNorm: 1 + random.NextDouble() * 10,
             UpdateRatio: random.NextDouble() * 1e-3,
-            Histogram: Enumerable.Range(0, histogramSlots).Select(_ => (long)random.Next(100_000)).ToArray())).ToList());
+            Histogram: Enumerable.Range(0, histogramSlots).Select(_ => (long)random.Next(100_000)).ToArray())).ToList(),
+            TrainLoss: 0.1 + 2 * random.NextDouble(),
+            TrainError: random.NextDouble());
     }
 
     public static TrialResult Completed(double testError = 0.25, long steps = 100) =>

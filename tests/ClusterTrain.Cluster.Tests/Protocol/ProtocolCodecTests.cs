@@ -1,5 +1,7 @@
 using ClusterTrain.Cluster.Tests.Infrastructure;
 using ClusterTrain.Shared.Cluster;
+using ClusterTrain.Shared.Cluster.Wire;
+using Google.Protobuf;
 using ClusterTrain.Shared.Sweeps;
 using ClusterTrain.Shared.Training;
 
@@ -44,6 +46,7 @@ public class ProtocolCodecTests
         new SweepSubmitted("sw", "name: s\n", "sweep.yaml", "/specs"),
         new TrialAssigned("sw", "tr", 1, "akka.tcp://clustertrain@h:1", 0, "cuda:0", "akka.tcp://clustertrain@h:1/user/slot-0"),
         new StatsBatchRecorded("sw", "tr", 1, 3, [Stats.Snapshot(20, layers: 2)]),
+        new StatsBatchRecorded("sw", "tr", 1, 4, [Stats.Snapshot(30, layers: 2) with { TrainLoss = double.NaN, TrainError = double.PositiveInfinity }]),
         new TrialEnded("sw", "tr", 1, Stats.Completed()),
         new TrialAttemptLost("sw", "tr", 1, AttemptLoss.NodeLost, "node left"),
         new TrialAttemptLost("sw", "tr", 1, AttemptLoss.Crashed, "exit code 1"),
@@ -75,6 +78,24 @@ public class ProtocolCodecTests
         var manifests = Samples().Select(s => s[0]).DistinctBy(m => m.GetType()).Select(ProtocolCodec.ManifestOf).ToList();
 
         Assert.Equal(manifests.Count, manifests.Distinct().Count());
+    }
+
+    [Fact]
+    public void A_statistics_batch_journalled_before_snapshots_carried_training_means_reads_them_as_NaN()
+    {
+        // What an older build stored: the snapshot message without fields 3 and 4.
+        var old = new GradientStatsBatchData
+        {
+            SweepId = "sw", TrialId = "tr", Attempt = 1, SequenceNr = 1,
+            Snapshots = { new GradientSnapshotData { Step = 40, Layers = { new LayerStatsData { Index = 0, Name = "conv1.weight", Count = 3 } } } },
+        };
+
+        var decoded = (StatsBatchRecorded)ProtocolCodec.Decode(old.ToByteArray(), ProtocolCodec.ManifestOf(new StatsBatchRecorded("sw", "tr", 1, 1, [])));
+
+        var snapshot = Assert.Single(decoded.Snapshots);
+        Assert.Equal(40, snapshot.Step);
+        Assert.True(double.IsNaN(snapshot.TrainLoss) && double.IsNaN(snapshot.TrainError), $"{snapshot.TrainLoss} {snapshot.TrainError}");
+        Assert.Equal("conv1.weight", Assert.Single(snapshot.Layers).Name);
     }
 
     [Fact]

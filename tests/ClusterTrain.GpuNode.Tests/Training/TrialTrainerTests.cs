@@ -33,6 +33,26 @@ public class TrialTrainerTests
     }
 
     [Fact]
+    public void Each_snapshot_carries_the_mean_training_loss_and_error_of_the_steps_since_the_previous_one()
+    {
+        var observer = new RecordingObserver();
+
+        new TrialTrainer(TinyTrial(steps: 10), TempFolder()).Run(observer);
+
+        // Snapshots at step indices 0, 4, 8 (every 4); progress i reports step index i. Each snapshot covers
+        // the steps after the previous snapshot up to its own: [0], [1..4], [5..8].
+        Assert.Equal([0L, 4, 8], observer.Snapshots.Select(s => s.Step));
+        var covered = new[] { (From: 0, To: 0), (From: 1, To: 4), (From: 5, To: 8) };
+        foreach (var (snapshot, (from, to)) in observer.Snapshots.Zip(covered))
+        {
+            var steps = observer.Steps.Skip(from).Take(to - from + 1).ToList();
+            Assert.Equal(steps.Average(s => s.Loss), snapshot.TrainLoss, 12);
+            Assert.Equal(steps.Average(s => s.BatchError), snapshot.TrainError, 12);
+        }
+        Assert.NotEqual(observer.Snapshots[1].TrainLoss, observer.Steps[4].Loss);
+    }
+
+    [Fact]
     public void Runs_with_the_same_seed_end_with_bitwise_identical_weights()
     {
         var config = TinyTrial(steps: 8);

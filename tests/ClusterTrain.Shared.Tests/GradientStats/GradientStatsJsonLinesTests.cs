@@ -7,7 +7,7 @@ public class GradientStatsJsonLinesTests
     private static readonly GradientSnapshot Snapshot = new(40, [
         new LayerGradientStats(0, "conv1.weight", 432, 0.1 + 0.2, -1e-7, 1.0 / 3, 2e-3, 0.5, 0, 12.5, double.NaN, [1, 2, 3]),
         new LayerGradientStats(1, "fc.weight", 640, 1.2345678901234567e-300, 0, 0, 0, double.PositiveInfinity, 7, 1e308, 1e-3, []),
-    ]);
+    ], TrainLoss: 2.0 / 3, TrainError: 0.4375);
 
     [Fact]
     public void A_snapshot_survives_a_line_of_json_exactly()
@@ -42,6 +42,14 @@ public class GradientStatsJsonLinesTests
         var read = GradientStatsJsonLines.Read(new StringReader(writer.ToString()), "stats.jsonl").ToList();
 
         Assert.Equal([new TrialSnapshot("a", Snapshot), new TrialSnapshot("b", Snapshot with { Step = 50 })], read);
+    }
+
+    [Fact]
+    public void A_line_written_before_snapshots_carried_training_means_reads_them_as_NaN()
+    {
+        var parsed = GradientStatsJsonLines.Parse("{\"trial\":\"a\",\"step\":4,\"layers\":[]}");
+
+        Assert.Equal(new TrialSnapshot("a", new GradientSnapshot(4, [], double.NaN, double.NaN)), parsed);
     }
 
     [Theory]

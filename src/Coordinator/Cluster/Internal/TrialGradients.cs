@@ -13,6 +13,8 @@ internal sealed class TrialGradients
     {
         public int Attempt { get; } = attempt;
         public SortedDictionary<int, LayerGradientStats> Layers { get; } = [];
+        public double TrainLoss { get; set; } = double.NaN;
+        public double TrainError { get; set; } = double.NaN;
     }
 
     private readonly SortedDictionary<long, Step> _steps = [];
@@ -26,6 +28,9 @@ internal sealed class TrialGradients
             if (!_steps.TryGetValue(part.Step, out var step) || step.Attempt < attempt)
                 _steps[part.Step] = step = new Step(attempt);
             foreach (var layer in part.Layers) step.Layers[layer.Index] = layer;
+            // Every part of a step carries the same means; a part from a journal older than them carries NaN.
+            if (!double.IsNaN(part.TrainLoss)) step.TrainLoss = part.TrainLoss;
+            if (!double.IsNaN(part.TrainError)) step.TrainError = part.TrainError;
         }
     }
 
@@ -38,7 +43,7 @@ internal sealed class TrialGradients
 
     /// <summary>Every step, ascending, its layers in depth order.</summary>
     public IReadOnlyList<GradientSnapshot> Snapshots() =>
-        _steps.Select(s => new GradientSnapshot(s.Key, s.Value.Layers.Values.ToList())).ToList();
+        _steps.Select(s => new GradientSnapshot(s.Key, s.Value.Layers.Values.ToList(), s.Value.TrainLoss, s.Value.TrainError)).ToList();
 
     /// <summary>Each layer's statistics pooled over every step (<see cref="GradientStatsMerge"/>), in depth order.</summary>
     public IReadOnlyList<LayerGradientStats> PooledLayers() =>
