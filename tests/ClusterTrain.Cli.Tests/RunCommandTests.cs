@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+using ClusterTrain.Cli.Tests.Cluster;
 using static ClusterTrain.Cli.Tests.ClusterTrainProcess;
 
 namespace ClusterTrain.Cli.Tests;
@@ -26,6 +28,8 @@ public class RunCommandTests
         var second = await RunAsync(folder, "run", "tiny.yaml", "--nodes", "1", "--out", "out");
 
         Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
+        // A normal end is quiet: members leave and stop in order, so no connection drops and Akka logs no error.
+        Assert.DoesNotMatch("ERROR|Exception", first.Stdout + first.Stderr + second.Stdout + second.Stderr);
         var rows = trialsAfterFirst.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(3, rows.Length);
         Assert.All(rows.Skip(1), row => Assert.Contains(",completed,1,6,", row));
@@ -38,6 +42,79 @@ public class RunCommandTests
         Assert.Contains("resuming the stored sweep", second.Stdout);
         Assert.DoesNotContain(" running on ", second.Stdout);
         Assert.Equal(trialsAfterFirst, File.ReadAllText(Path.Combine(folder, "out", "trials.csv")));
+    }
+
+    /// <summary>One trial of 300 steps, checkpointing every 5, that may fail only once.</summary>
+    private const string OneLongTrial = """
+        name: long
+        data: { kind: synthetic, synthetic_train_size: 64, synthetic_test_size: 16 }
+        fixed: { model.family: cifar-resnet, model.depth: 8, model.base_width: 8, batch_size: 16, max_steps: 300, epochs: 100 }
+        stats: { every: 50, histogram_bins: 8 }
+        resources: { cpu_threads_per_trial: 1 }
+        retries: { max_attempts: 1 }
+        checkpoint_every: 5
+        """;
+
+    [Fact]
+    public async Task Interrupting_a_run_more_often_than_max_attempts_neither_fails_its_trial_nor_loses_its_progress()
+    {
+        var patience = TimeSpan.FromSeconds(120);
+        var folder = TempFolder();
+        File.WriteAllText(Path.Combine(folder, "long.yaml"), OneLongTrial);
+        var checkpoints = Path.Combine(folder, "out", "checkpoints");
+        var exitCodes = new List<int>();
+
+        for (var round = 0; round < 2; round++)
+        {
+            var since = DateTime.UtcNow;
+            await using var run = MemberProcess.Start($"run {round + 1}", folder, "run", "long.yaml", "--nodes", "1", "--out", "out");
+            await run.WaitForLineAsync(@"\) running on ", patience);
+            // Interrupted once this attempt has a checkpoint of its own, so that the next one has something to resume.
+            using (var guard = new CancellationTokenSource(patience))
+                while (!Directory.Exists(checkpoints) || !Directory.EnumerateFiles(checkpoints, "checkpoint.ckpt", SearchOption.AllDirectories)
+                           .Any(f => File.GetLastWriteTimeUtc(f) > since))
+                    await Task.Delay(20, guard.Token);
+            exitCodes.Add(await run.InterruptAsync(patience));
+        }
+        var last = await RunAsync(folder, "run", "long.yaml", "--nodes", "1", "--out", "out");
+
+        Assert.Equal([130, 130], exitCodes);
+        Assert.True(last.ExitCode == 0, last.Stdout + last.Stderr);
+        var row = File.ReadAllLines(Path.Combine(folder, "out", "trials.csv"))[1];
+        Assert.Contains(",completed,3,300,", row);
+        var resumed = Regex.Match(last.Stdout, @"resumed from step (\d+)");
+        Assert.True(resumed.Success && long.Parse(resumed.Groups[1].Value) > 0, last.Stdout);
+    }
+
+    [Fact]
+    public async Task A_run_reads_the_coordinator_settings_from_the_environment()
+    {
+        var folder = TempFolder();
+        File.WriteAllText(Path.Combine(folder, "tiny.yaml"), TinySweep);
+
+        var run = await RunAsync(folder, new Dictionary<string, string> { ["CLUSTERTRAIN_COORDINATOR__MAXTRIALSPERSWEEP"] = "1" },
+            "run", "tiny.yaml", "--out", "out");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("more than the limit of 1", run.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(folder, "out")));
+    }
+
+    [Theory]
+    [InlineData("CLUSTERTRAIN_NODE__THREADS", "many", "'many' does not read")]
+    [InlineData("CLUSTERTRAIN_NODE__STOPGRACE", "-00:00:01", "is not a positive time span")]
+    [InlineData("CLUSTERTRAIN_PERSISTENCE__PROVIDER", "mongodb", "is not a journal provider")]
+    public async Task A_run_with_a_bad_setting_exits_2_naming_its_variable(string variable, string value, string complaint)
+    {
+        var folder = TempFolder();
+        File.WriteAllText(Path.Combine(folder, "tiny.yaml"), TinySweep);
+
+        var run = await RunAsync(folder, new Dictionary<string, string> { [variable] = value }, "run", "tiny.yaml", "--out", "out");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(variable, run.Stderr);
+        Assert.Contains(complaint, run.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(folder, "out")));
     }
 
     [Fact]

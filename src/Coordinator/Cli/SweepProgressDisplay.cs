@@ -69,7 +69,7 @@ public abstract class SweepProgressDisplay : IDisposable
                 if (first && t.State == TrialState.Pending) continue;
                 changed = true;
                 var detail = t.Result is { } r
-                    ? string.Create(CultureInfo.InvariantCulture, $": {r.Steps} steps, train loss {r.FinalTrainLoss:F4}, test error {(r.TestError is { } e ? e.ToString("P2", CultureInfo.InvariantCulture) : "-")}, {r.WallSeconds:F1} s")
+                    ? string.Create(CultureInfo.InvariantCulture, $": {r.Steps} steps, train loss {r.FinalTrainLoss:F4}, test error {(r.TestError is { } e ? e.ToString("P2", CultureInfo.InvariantCulture) : "-")}, {r.WallSeconds:F1} s{(r.ResumedFromStep > 0 ? $", resumed from step {r.ResumedFromStep}" : "")}")
                     : t.Reason is { } reason ? $": {reason}" : t.Slot is { } slot ? $" on {slot}" : "";
                 Console.WriteLine($"[{sweepName}] {t.Label} ({t.TrialId}) {t.State.ToString().ToLowerInvariant()}{detail}");
             }

@@ -1,5 +1,7 @@
 using System.Collections;
+using System.Text.RegularExpressions;
 using ClusterTrain.GpuNode.Cluster;
+using ClusterTrain.Shared;
 using Microsoft.Extensions.Configuration;
 
 namespace ClusterTrain.Coordinator.Cluster;
@@ -23,6 +25,20 @@ public static class ClusterTrainConfiguration
         return builder.AddInMemoryCollection(FromEnvironment(environment ?? Environment.GetEnvironmentVariables())).Build();
     }
 
+    /// <summary>The environment variable of a key: ClusterTrain:Coordinator:MaxTrialsPerSweep is CLUSTERTRAIN_COORDINATOR__MAXTRIALSPERSWEEP.</summary>
+    public static string VariableOf(string key)
+    {
+        var path = key.StartsWith("ClusterTrain:", StringComparison.OrdinalIgnoreCase) ? key["ClusterTrain:".Length..] : key;
+        return EnvironmentPrefix + path.Replace(":", "__").ToUpperInvariant();
+    }
+
+    /// <summary>A problem with a setting, naming both its key and its environment variable.</summary>
+    public static string Describe(Problem problem) =>
+        problem.Path.StartsWith("ClusterTrain:", StringComparison.OrdinalIgnoreCase)
+            ? $"{problem.Path} ({VariableOf(problem.Path)}): {problem.Message}"
+            : problem.ToString();
+
+    /// <exception cref="ConfigException">A value does not convert to its option's type; the problem names the key.</exception>
     public static ClusterOptions Cluster(IConfiguration configuration) => Bind<ClusterOptions>(configuration, ClusterOptions.Section);
 
     public static CoordinatorOptions Coordinator(IConfiguration configuration) => Bind<CoordinatorOptions>(configuration, CoordinatorOptions.Section);
@@ -42,7 +58,17 @@ public static class ClusterTrainConfiguration
     private static T Bind<T>(IConfiguration configuration, string section) where T : new()
     {
         var options = new T();
-        configuration.GetSection(section).Bind(options);
+        try
+        {
+            configuration.GetSection(section).Bind(options);
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder names the key in its message ("... at 'ClusterTrain:NODE:THREADS' to type ...").
+            var key = Regex.Match(e.Message, "at '([^']+)'") is { Success: true } m ? m.Groups[1].Value : section;
+            var value = configuration[key] is { } v ? $"'{v}'" : "the value";
+            throw new ConfigException([new Problem(key, $"{value} does not read: {e.InnerException?.Message ?? e.Message}")]);
+        }
         return options;
     }
 }

@@ -16,8 +16,9 @@ namespace ClusterTrain.Coordinator.Cluster;
 /// <see cref="NoWorkAvailable"/>; slots told there is none hear <see cref="WorkAvailable"/> when trials become
 /// pending. Results and statistics batches are stored before they are acknowledged; reports of a superseded
 /// attempt are acknowledged and dropped, so a trial has exactly one accepted result. Attempts on a member
-/// that leaves the cluster, or that is no member when the coordinator recovers, go back to pending (or
-/// Failed once the sweep's attempts are used up). The protocol is in ClusterTrain.Shared.Cluster.
+/// that is removed from the cluster, or that is no member when the coordinator recovers, go back to pending (or
+/// Failed once the sweep's attempts are used up); a member that left on purpose costs its trials no attempt.
+/// The protocol is in ClusterTrain.Shared.Cluster.
 /// </summary>
 public sealed class SweepCoordinator : ReceivePersistentActor
 {
@@ -28,6 +29,7 @@ public sealed class SweepCoordinator : ReceivePersistentActor
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly HashSet<string> _members = [];
+    private readonly HashSet<string> _leaving = [];
     private readonly HashSet<IActorRef> _idleSlots = [];
     private readonly Dictionary<(string SweepId, string TrialId), IActorRef> _slots = [];
 
@@ -97,6 +99,8 @@ public sealed class SweepCoordinator : ReceivePersistentActor
         {
             if (e.Member.Status is MemberStatus.Joining or MemberStatus.WeaklyUp or MemberStatus.Up)
                 _members.Add(e.Member.Address.ToString());
+            if (e.Member.Status is MemberStatus.Leaving or MemberStatus.Exiting)
+                _leaving.Add(e.Member.Address.ToString());
         });
         Command<Terminated>(t =>
         {
@@ -110,6 +114,12 @@ public sealed class SweepCoordinator : ReceivePersistentActor
         var sender = Sender;
         var slot = new TrialSlot(NodeOf(sender), request.SlotIndex, request.Device);
         _idleSlots.Remove(sender);
+        if (_leaving.Contains(slot.Node))
+        {
+            // Its member is shutting down: a trial started there now would only be stopped again.
+            sender.Tell(NoWorkAvailable.Instance);
+            return;
+        }
         // A slot asks only when it is free: an attempt still counted as running there has ended unseen.
         var vanished = _state.RunningOn(slot.Node, slot.Index)
             .Select(r => Lost(r.Sweep, r.Trial, r.Status, AttemptLoss.Crashed,
@@ -294,8 +304,12 @@ public sealed class SweepCoordinator : ReceivePersistentActor
     {
         var node = removed.Member.Address.ToString();
         _members.Remove(node);
+        _leaving.Remove(node);
+        // Exiting is the last status of a member that left on purpose (Cluster.Leave: SIGTERM, Ctrl-C, scale-down);
+        // a member killed, crashed or cut off is Down first. Only the latter counts against the trial.
+        var loss = removed.PreviousStatus == MemberStatus.Exiting ? AttemptLoss.NodeLeft : AttemptLoss.NodeLost;
         var lost = _state.RunningOn(node)
-            .Select(r => Lost(r.Sweep, r.Trial, r.Status, AttemptLoss.NodeLost, $"{node} left the cluster (it was {removed.PreviousStatus})"))
+            .Select(r => Lost(r.Sweep, r.Trial, r.Status, loss, $"{node} left the cluster (it was {removed.PreviousStatus})"))
             .ToList();
         PersistThen(lost, AnnounceWorkIfPending);
     }

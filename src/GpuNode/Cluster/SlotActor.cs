@@ -52,8 +52,8 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
-        // The node is stopping: the trial checkpoints and reports Interrupted to nobody; the coordinator counts the
-        // attempt as lost when this member leaves, and the next attempt resumes from that checkpoint.
+        // The node is stopping: the trial checkpoints and reports Interrupted to nobody; the coordinator requeues the
+        // attempt, uncounted, when this member has left, and the next attempt resumes from that checkpoint.
         if (_process is { } process)
             _shutdowns.Add(process.StopAsync(_options.StopGrace).ContinueWith(_ => process.Dispose(), TaskScheduler.Default));
         base.PostStop();

@@ -45,13 +45,18 @@ public sealed record TrialEnded(string SweepId, string TrialId, int Attempt, Tri
 
 public enum AttemptLoss
 {
-    /// <summary>The node left or was removed from the cluster.</summary>
+    /// <summary>The node was removed from the cluster without leaving on purpose (killed, crashed, cut off and downed); counts.</summary>
     NodeLost,
-    /// <summary>The trial's process crashed.</summary>
+    /// <summary>The trial's process crashed; counts.</summary>
     Crashed,
+    /// <summary>The node left the cluster on purpose (SIGTERM, Ctrl-C, scale-down); does not count against max_attempts.</summary>
+    NodeLeft,
 }
 
-/// <summary>The current attempt ended without a result: the trial is pending again, or Failed once its attempts are used up.</summary>
+/// <summary>
+/// The current attempt ended without a result: the trial is pending again, or Failed once its counted attempts are used
+/// up (a <see cref="AttemptLoss.NodeLeft"/> loss never counts).
+/// </summary>
 public sealed record TrialAttemptLost(string SweepId, string TrialId, int Attempt, AttemptLoss Loss, string Reason)
     : ISweepEvent, ITrialAttemptMessage;
 

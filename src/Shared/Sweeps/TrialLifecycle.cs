@@ -14,9 +14,16 @@ public sealed record TrialSlot(string Node, int Index, string Device)
 /// <param name="Attempts">Attempts started so far; the running one, if any, is attempt number Attempts.</param>
 /// <param name="Slot">Where the current attempt runs; null unless Running.</param>
 /// <param name="Reason">Why it failed, was cancelled, or went back to pending.</param>
-public sealed record TrialStatus(TrialState State, int Attempts = 0, TrialSlot? Slot = null, string? Reason = null)
+/// <param name="Released">
+/// Attempts that ended through no fault of the trial (its node shut down on purpose, or the attempt was interrupted
+/// on request) and so do not count against the sweep's max_attempts.
+/// </param>
+public sealed record TrialStatus(TrialState State, int Attempts = 0, TrialSlot? Slot = null, string? Reason = null, int Released = 0)
 {
     public static TrialStatus New { get; } = new(TrialState.Pending);
+
+    /// <summary>Attempts that count against max_attempts: those started, less the released ones.</summary>
+    public int CountedAttempts => Attempts - Released;
 
     public bool IsTerminal => State is TrialState.Completed or TrialState.Diverged or TrialState.Failed or TrialState.Cancelled;
 }
@@ -31,8 +38,9 @@ public sealed record Transition(TrialStatus Status, string? Rejection)
 /// The trial state machine, as pure functions of a status and an event. Events come from nodes that may
 /// be slow, lost or restarted, so every event about an attempt carries its number, and one about an
 /// attempt that is no longer current is refused rather than applied to its successor.
-/// Pending -> Running -> Completed | Diverged; Running -> Pending (node lost, crashed, interrupted) while
-/// attempts remain, else Failed; any state not yet terminal -> Cancelled.
+/// Pending -> Running -> Completed | Diverged; Running -> Pending (node lost, crashed) while attempts remain,
+/// else Failed; Running -> Pending without counting the attempt (node left on purpose, interrupted on request);
+/// any state not yet terminal -> Cancelled.
 /// </summary>
 public sealed class TrialLifecycle
 {
@@ -47,24 +55,35 @@ public sealed class TrialLifecycle
     /// <summary>Pending -> Running as attempt Attempts + 1 in <paramref name="slot"/>.</summary>
     public Transition Start(TrialStatus status, TrialSlot slot) =>
         status.State == TrialState.Pending
-            ? Accept(new TrialStatus(TrialState.Running, status.Attempts + 1, slot))
+            ? Accept(new TrialStatus(TrialState.Running, status.Attempts + 1, slot, Released: status.Released))
             : Reject(status, $"cannot start: {Describe(status)}; only a pending trial starts");
 
     /// <summary>
     /// The result of <paramref name="attempt"/>: Completed or Diverged. An interrupted attempt (stopped on
-    /// request after a checkpoint) goes back to pending under the attempt rule of <see cref="NodeLost"/>.
+    /// request after a checkpoint, its node shutting down) goes back to pending like <see cref="NodeLeft"/>,
+    /// without counting.
     /// </summary>
     public Transition Finish(TrialStatus status, int attempt, TrialOutcome outcome) =>
         CheckCurrent(status, attempt, "result") ?? outcome switch
         {
-            TrialOutcome.Completed => Accept(new TrialStatus(TrialState.Completed, status.Attempts)),
-            TrialOutcome.Diverged => Accept(new TrialStatus(TrialState.Diverged, status.Attempts)),
-            _ => Retry(status, $"attempt {attempt} was interrupted on {status.Slot}"),
+            TrialOutcome.Completed => Accept(new TrialStatus(TrialState.Completed, status.Attempts, Released: status.Released)),
+            TrialOutcome.Diverged => Accept(new TrialStatus(TrialState.Diverged, status.Attempts, Released: status.Released)),
+            _ => Release(status, $"attempt {attempt} was interrupted on {status.Slot}"),
         };
 
-    /// <summary>The node running <paramref name="attempt"/> left the cluster: pending again, or Failed once MaxAttempts have been made.</summary>
+    /// <summary>
+    /// The node running <paramref name="attempt"/> was removed without leaving on purpose (it crashed, was killed,
+    /// or was cut off and downed): pending again, or Failed once MaxAttempts have been counted.
+    /// </summary>
     public Transition NodeLost(TrialStatus status, int attempt, string why) =>
         CheckCurrent(status, attempt, "loss") ?? Retry(status, $"attempt {attempt} lost with {status.Slot}: {why}");
+
+    /// <summary>
+    /// The node running <paramref name="attempt"/> left the cluster on purpose (SIGTERM, Ctrl-C, scale-down):
+    /// pending again, and the attempt does not count, as it was not the trial's fault.
+    /// </summary>
+    public Transition NodeLeft(TrialStatus status, int attempt, string why) =>
+        CheckCurrent(status, attempt, "loss") ?? Release(status, $"attempt {attempt} stopped with {status.Slot}: {why}");
 
     /// <summary>The trial process of <paramref name="attempt"/> crashed: pending again, or Failed once MaxAttempts have been made.</summary>
     public Transition Crashed(TrialStatus status, int attempt, string error) =>
@@ -74,12 +93,15 @@ public sealed class TrialLifecycle
     public Transition Cancel(TrialStatus status, string why) =>
         status.IsTerminal
             ? Reject(status, $"cannot cancel: {Describe(status)}")
-            : Accept(new TrialStatus(TrialState.Cancelled, status.Attempts, Reason: why));
+            : Accept(new TrialStatus(TrialState.Cancelled, status.Attempts, Reason: why, Released: status.Released));
 
     private Transition Retry(TrialStatus status, string why) =>
-        status.Attempts >= MaxAttempts
-            ? Accept(new TrialStatus(TrialState.Failed, status.Attempts, Reason: $"{why} (attempt {status.Attempts} of {MaxAttempts}, none left)"))
-            : Accept(new TrialStatus(TrialState.Pending, status.Attempts, Reason: why));
+        status.CountedAttempts >= MaxAttempts
+            ? Accept(new TrialStatus(TrialState.Failed, status.Attempts, Reason: $"{why} (attempt {status.CountedAttempts} of {MaxAttempts}, none left)", Released: status.Released))
+            : Accept(new TrialStatus(TrialState.Pending, status.Attempts, Reason: why, Released: status.Released));
+
+    private static Transition Release(TrialStatus status, string why) =>
+        Accept(new TrialStatus(TrialState.Pending, status.Attempts, Reason: $"{why} (not counted against max_attempts)", Released: status.Released + 1));
 
     /// <summary>A rejection unless <paramref name="attempt"/> is the one running now.</summary>
     private static Transition? CheckCurrent(TrialStatus status, int attempt, string eventName) =>

@@ -125,6 +125,72 @@ public class SweepCoordinatorTests : CoordinatorFixture
         Assert.Equal((onGpu.TrialId, 2), (again.TrialId, again.Attempt));
     }
 
+    /// <summary>A GPU member joins, its slot takes the next trial, and the member is handed back with the trial running.</summary>
+    private async Task<(ClusterMember Gpu, StartTrial Start)> StartOnNewMemberAsync()
+    {
+        var gpu = await ClusterMember.StartAsync(ClusterRoles.Gpu, [Member.Address]);
+        var remoteSlot = new TestKit(gpu.System).CreateTestProbe();
+        gpu.System.ActorSelection(Coordinator.Path.ToStringWithAddress(Member.Address)).Tell(new RequestWork(0, "cpu"), remoteSlot.Ref);
+        return (gpu, remoteSlot.ExpectMsg<StartTrial>(Wait));
+    }
+
+    [Fact]
+    public async Task A_trial_whose_node_leaves_on_purpose_more_often_than_max_attempts_is_still_pending()
+    {
+        var sweepId = Submit(Specs.FourTrials(concurrency: 1, maxAttempts: 2));
+        var starts = new List<StartTrial>();
+
+        for (var n = 0; n < 3; n++)
+        {
+            var (gpu, start) = await StartOnNewMemberAsync();
+            starts.Add(start);
+            await gpu.DisposeAsync();
+            Kit.AwaitAssert(() => Assert.Equal(TrialState.Pending, Trial(sweepId, start.TrialId).State), Wait);
+        }
+
+        var trial = Trial(sweepId, starts[0].TrialId);
+        var next = Pull(Slot(), 0);
+        Assert.All(starts, s => Assert.Equal(starts[0].TrialId, s.TrialId));
+        Assert.Equal([1, 2, 3], starts.Select(s => s.Attempt));
+        Assert.Equal((TrialState.Pending, 3), (trial.State, trial.Attempts));
+        Assert.Contains("not counted against max_attempts", trial.Reason);
+        Assert.Equal((starts[0].TrialId, 4), (next.TrialId, next.Attempt));
+    }
+
+    [Fact]
+    public async Task A_trial_whose_node_is_downed_counts_the_attempt_and_fails_past_max_attempts()
+    {
+        var sweepId = Submit(Specs.FourTrials(concurrency: 1, maxAttempts: 1));
+        var (gpu, start) = await StartOnNewMemberAsync();
+
+        // Downed without leaving, as the split brain resolver does to a member that was killed.
+        Member.Cluster.Down(gpu.Address);
+
+        Kit.AwaitAssert(() => Assert.Equal(TrialState.Failed, Trial(sweepId, start.TrialId).State), Wait);
+        Assert.Contains("(it was Down)", Trial(sweepId, start.TrialId).Reason);
+        await gpu.DisposeAsync();
+    }
+
+    [Fact]
+    public void An_attempt_interrupted_on_request_does_not_count_and_a_recovered_coordinator_agrees()
+    {
+        var sweepId = Submit(Specs.FourTrials(concurrency: 1, maxAttempts: 1));
+        var slot = Slot();
+        var first = Pull(slot, 0);
+
+        Finish(slot, first, Stats.Completed() with { Outcome = TrialOutcome.Interrupted });
+        var second = Pull(slot, 0);
+        slot.Send(Coordinator, new TrialCrashed(sweepId, second.TrialId, second.Attempt, "exit code 139"));
+        var whileLive = Trial(sweepId, first.TrialId);
+        RestartCoordinator();
+        var recovered = Trial(sweepId, first.TrialId);
+
+        Assert.Equal((first.TrialId, 2), (second.TrialId, second.Attempt));
+        Assert.Equal((TrialState.Failed, 2), (whileLive.State, whileLive.Attempts));
+        Assert.Contains("attempt 1 of 1, none left", whileLive.Reason);
+        Assert.Equal(whileLive, recovered);
+    }
+
     [Fact]
     public void A_crash_on_the_last_attempt_fails_the_trial_with_the_reason_and_the_sweep_goes_on()
     {

@@ -148,11 +148,46 @@ public class TrialLifecycleTests
     }
 
     [Fact]
-    public void An_interrupted_attempt_goes_back_to_pending()
+    public void An_interrupted_attempt_goes_back_to_pending_without_counting()
     {
         var status = Accepted(Lifecycle.Finish(RunningAttempt(1), 1, TrialOutcome.Interrupted));
 
-        Assert.Equal(new TrialStatus(TrialState.Pending, Attempts: 1, Reason: "attempt 1 was interrupted on node-a slot 0 (cuda:0)"), status);
+        Assert.Equal(new TrialStatus(TrialState.Pending, Attempts: 1,
+            Reason: "attempt 1 was interrupted on node-a slot 0 (cuda:0) (not counted against max_attempts)", Released: 1), status);
+        Assert.Equal(0, status.CountedAttempts);
+    }
+
+    [Fact]
+    public void A_trial_whose_node_leaves_on_purpose_more_often_than_max_attempts_is_still_pending()
+    {
+        var status = TrialStatus.New;
+        for (var attempt = 1; attempt <= Lifecycle.MaxAttempts + 1; attempt++)
+        {
+            status = Accepted(Lifecycle.Start(status, NodeA));
+            status = Accepted(Lifecycle.NodeLeft(status, attempt, "node-a left the cluster"));
+        }
+
+        Assert.Equal((TrialState.Pending, Lifecycle.MaxAttempts + 1, 0), (status.State, status.Attempts, status.CountedAttempts));
+        Assert.Contains("not counted", status.Reason);
+    }
+
+    [Fact]
+    public void Released_attempts_do_not_use_up_the_counted_ones()
+    {
+        var status = Accepted(Lifecycle.Start(TrialStatus.New, NodeA));
+        status = Accepted(Lifecycle.NodeLeft(status, 1, "scale-down"));
+        for (var attempt = 2; attempt <= Lifecycle.MaxAttempts; attempt++)
+        {
+            status = Accepted(Lifecycle.Start(status, NodeB));
+            status = Accepted(Lifecycle.Crashed(status, attempt, "exit code 139"));
+        }
+        var beforeLast = status;
+        status = Accepted(Lifecycle.Start(status, NodeB));
+        var failed = Accepted(Lifecycle.Crashed(status, Lifecycle.MaxAttempts + 1, "exit code 139"));
+
+        Assert.Equal(TrialState.Pending, beforeLast.State);
+        Assert.Equal(TrialState.Failed, failed.State);
+        Assert.Contains($"attempt {Lifecycle.MaxAttempts} of {Lifecycle.MaxAttempts}, none left", failed.Reason);
     }
 
     [Fact]

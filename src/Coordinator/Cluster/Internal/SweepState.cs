@@ -138,9 +138,12 @@ internal sealed class SweepState
     internal void Apply(TrialAttemptLost e)
     {
         var status = _statuses[e.TrialId];
-        var transition = e.Loss == AttemptLoss.NodeLost
-            ? Lifecycle.NodeLost(status, e.Attempt, e.Reason)
-            : Lifecycle.Crashed(status, e.Attempt, e.Reason);
+        var transition = e.Loss switch
+        {
+            AttemptLoss.NodeLost => Lifecycle.NodeLost(status, e.Attempt, e.Reason),
+            AttemptLoss.NodeLeft => Lifecycle.NodeLeft(status, e.Attempt, e.Reason),
+            _ => Lifecycle.Crashed(status, e.Attempt, e.Reason),
+        };
         Set(e.TrialId, Expect(transition, e));
     }
 
