@@ -9,7 +9,11 @@ internal static class ClusterTrainProcess
 
     public static string Dll { get; } = Path.Combine(AppContext.BaseDirectory, "clustertrain.dll");
 
-    public static async Task<Outcome> RunAsync(string workingDirectory, params string[] args)
+    public static Task<Outcome> RunAsync(string workingDirectory, params string[] args) =>
+        RunAsync(workingDirectory, new Dictionary<string, string?>(), args);
+
+    /// <param name="environment">Variables to set (a null value removes one inherited from the test process).</param>
+    public static async Task<Outcome> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -17,6 +21,7 @@ internal static class ClusterTrainProcess
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        foreach (var (key, value) in environment) start.Environment[key] = value;
         start.ArgumentList.Add(Dll);
         foreach (var a in args) start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
