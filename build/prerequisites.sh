@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing ClusterTrain needs beyond the .NET 10 SDK, and nothing on hosts
-# that already have it. Only the libstdc++ workaround (docs/libstdcxx-workaround.md) needs extra tools,
-# and only on hosts whose libstdc++ lacks GLIBCXX_3.4.32 (Debian 12 and older).
+# that already have it: Chromium for the dashboard's browser test (as root, on Debian), and the tools of
+# the libstdc++ workaround (docs/libstdcxx-workaround.md), only on hosts whose libstdc++ lacks
+# GLIBCXX_3.4.32 (Debian 12 and older).
 set -euo pipefail
 
 if ! command -v dotnet >/dev/null 2>&1; then
@@ -21,6 +22,12 @@ if needs_patch_tools; then
   command -v cc >/dev/null 2>&1 || missing+=(gcc)
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
   command -v readelf >/dev/null 2>&1 || missing+=(binutils)
+fi
+# The dashboard's browser test drives headless Chromium (it skips, saying so, where Chromium is missing).
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "prerequisites: installing chromium and chromium-driver (Debian packages) for the dashboard's browser test"
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 

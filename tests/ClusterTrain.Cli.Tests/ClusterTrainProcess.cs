@@ -10,10 +10,10 @@ internal static class ClusterTrainProcess
     public static string Dll { get; } = Path.Combine(AppContext.BaseDirectory, "clustertrain.dll");
 
     public static Task<Outcome> RunAsync(string workingDirectory, params string[] args) =>
-        RunAsync(workingDirectory, new Dictionary<string, string>(), args);
+        RunAsync(workingDirectory, new Dictionary<string, string?>(), args);
 
-    /// <param name="environment">Variables set for the command, beside the inherited ones.</param>
-    public static async Task<Outcome> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+    /// <param name="environment">Variables to set (a null value removes one inherited from the test process).</param>
+    public static async Task<Outcome> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {

@@ -92,7 +92,7 @@ public class RunCommandTests
         var folder = TempFolder();
         File.WriteAllText(Path.Combine(folder, "tiny.yaml"), TinySweep);
 
-        var run = await RunAsync(folder, new Dictionary<string, string> { ["CLUSTERTRAIN_COORDINATOR__MAXTRIALSPERSWEEP"] = "1" },
+        var run = await RunAsync(folder, new Dictionary<string, string?> { ["CLUSTERTRAIN_COORDINATOR__MAXTRIALSPERSWEEP"] = "1" },
             "run", "tiny.yaml", "--out", "out");
 
         Assert.Equal(2, run.ExitCode);
@@ -109,7 +109,7 @@ public class RunCommandTests
         var folder = TempFolder();
         File.WriteAllText(Path.Combine(folder, "tiny.yaml"), TinySweep);
 
-        var run = await RunAsync(folder, new Dictionary<string, string> { [variable] = value }, "run", "tiny.yaml", "--out", "out");
+        var run = await RunAsync(folder, new Dictionary<string, string?> { [variable] = value }, "run", "tiny.yaml", "--out", "out");
 
         Assert.Equal(2, run.ExitCode);
         Assert.Contains(variable, run.Stderr);

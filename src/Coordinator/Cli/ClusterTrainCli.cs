@@ -4,7 +4,7 @@ namespace ClusterTrain.Coordinator.Cli;
 
 public static class ClusterTrainCli
 {
-    public static RootCommand Build() => new("ClusterTrain: train plain nets and ResNets, watch their gradients, compare.")
+    public static RootCommand Build() => new RootCommand("ClusterTrain: train plain nets and ResNets, watch their gradients, compare.")
     {
         TrainCommand.Build(),
         RunCommand.Build(),
@@ -13,7 +13,13 @@ public static class ClusterTrainCli
         ValidateCommand.Build(),
         BenchCommand.Build(),
         TrialWorkerCommand.Build(),
-    };
+    }.WithAll(Remote.RemoteCommands.Build());
+
+    private static RootCommand WithAll(this RootCommand root, IEnumerable<Command> commands)
+    {
+        foreach (var command in commands) root.Subcommands.Add(command);
+        return root;
+    }
 
     public static async Task<int> RunAsync(string[] args)
     {

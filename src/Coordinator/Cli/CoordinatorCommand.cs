@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Akka.Actor;
+using ClusterTrain.Coordinator.Api;
 using ClusterTrain.Coordinator.Cluster;
 using ClusterTrain.GpuNode.Cluster;
 using ClusterTrain.Shared;
@@ -27,20 +28,26 @@ public static class CoordinatorCommand
         var hostname = new Option<string?>("--hostname") { Description = "Address to bind (default 127.0.0.1)." };
         var output = new Option<DirectoryInfo?>("--out", "-o") { Description = "Journal, checkpoints and reports (default runs/cluster)." };
         var sweep = new Option<FileInfo?>("--sweep") { Description = "Sweep spec to submit at start; its reports are written when it ends." };
+        var apiPort = new Option<int?>("--api-port") { Description = "gRPC API port (default from CLUSTERTRAIN_API__PORT, else 5080; 0: a free one)." };
+        var httpPort = new Option<int?>("--http-port") { Description = "Dashboard port (default from CLUSTERTRAIN_API__HTTPPORT, else 5081; 0: a free one)." };
         var command = new Command("coordinator", "Run the sweep coordinator member of a cluster; GPU nodes join it with `clustertrain node`.")
         {
-            port, hostname, output, sweep,
+            port, hostname, output, sweep, apiPort, httpPort,
         };
-        command.SetAction((parse, _) => RunAsync(parse.GetValue(port), parse.GetValue(hostname), parse.GetValue(output), parse.GetValue(sweep)));
+        command.SetAction((parse, _) => RunAsync(parse.GetValue(port), parse.GetValue(hostname), parse.GetValue(output), parse.GetValue(sweep),
+            parse.GetValue(apiPort), parse.GetValue(httpPort)));
         return command;
     }
 
-    private static async Task<int> RunAsync(int? port, string? hostname, DirectoryInfo? output, FileInfo? sweepFile)
+    private static async Task<int> RunAsync(int? port, string? hostname, DirectoryInfo? output, FileInfo? sweepFile, int? apiPort, int? httpPort)
     {
         var configuration = ClusterTrainConfiguration.Load();
         var cluster = ClusterTrainConfiguration.Cluster(configuration);
         var coordinator = ClusterTrainConfiguration.Coordinator(configuration);
         var persistence = ClusterTrainConfiguration.Persistence(configuration);
+        var api = ClusterTrainConfiguration.Api(configuration);
+        if (apiPort is { } a) api.Port = a;
+        if (httpPort is { } h) api.HttpPort = h;
         if (port is { } p) cluster.Port = p;
         if (hostname is not null) cluster.Hostname = hostname;
         if (output is not null) coordinator.OutputFolder = output.FullName;
@@ -49,7 +56,7 @@ public static class CoordinatorCommand
 
         SweepSpec? spec = null;
         var yaml = "";
-        var problems = cluster.Check(ClusterRoles.Coordinator).Concat(coordinator.Check()).Concat(persistence.Check()).Select(x => x.ToString()).ToList();
+        var problems = cluster.Check(ClusterRoles.Coordinator).Concat(coordinator.Check()).Concat(persistence.Check()).Concat(api.Check()).Select(x => x.ToString()).ToList();
         if (sweepFile is not null)
         {
             try
@@ -71,6 +78,21 @@ public static class CoordinatorCommand
         using var interrupt = new ConsoleInterrupt();
         await using var member = await ClusterHosts.StartCoordinatorAsync(cluster, coordinator, persistence, folder, AkkaLogLevel.InfoLevel, JoinTimeout);
         Console.WriteLine($"coordinator up at {member.Address}; output {folder}");
+        ApiServer? server = null;
+        if (api.Enabled)
+        {
+            try
+            {
+                server = await ApiServer.StartAsync(api, member.Coordinator, folder);
+            }
+            catch (ConfigException e)
+            {
+                foreach (var problem in e.Problems) Console.Error.WriteLine($"error: {problem}");
+                return ExitCodes.BadInput;
+            }
+            Console.WriteLine($"api at {server.GrpcUrl} (gRPC), dashboard at {server.DashboardUrl}{(api.ResolveToken() is null ? "; no token: anyone who reaches these ports may use them" : "")}");
+        }
+        await using var apiServer = server;
         try
         {
             if (spec is not null)

@@ -47,9 +47,9 @@ public abstract class SweepProgressDisplay : IDisposable
             $"{fraction:P0} done, elapsed {Format(_elapsed.Elapsed)}, ETA {(eta is { } e ? Format(e) : "?")}");
     }
 
-    protected static string Describe(TrialReport t) => t.Progress is { } p
+    protected static string Describe(TrialReport t) => (t.Progress is { } p
         ? string.Create(CultureInfo.InvariantCulture, $"step {p.Step}/{p.TotalSteps} loss {p.Loss:F4} err {p.BatchError:P1} {p.ImagesPerSecond:F0} img/s")
-        : "starting";
+        : "starting") + (t.Slot is { } slot ? $" on {slot.Node[(slot.Node.IndexOf('@') + 1)..]} slot {slot.Index}" : "");
 
     private static string Format(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}h {t.Minutes:D2}m" : $"{t.Minutes}m {t.Seconds:D2}s";
 

@@ -45,6 +45,8 @@ public static class ClusterTrainConfiguration
 
     public static NodeOptions Node(IConfiguration configuration) => Bind<NodeOptions>(configuration, NodeOptions.Section);
 
+    public static Api.ApiOptions Api(IConfiguration configuration) => Bind<Api.ApiOptions>(configuration, ClusterTrain.Coordinator.Api.ApiOptions.Section);
+
     public static PersistenceOptions Persistence(IConfiguration configuration) => Bind<PersistenceOptions>(configuration, PersistenceOptions.Section);
 
     /// <summary>CLUSTERTRAIN_CLUSTER__SEEDNODES__0 as the key ClusterTrain:CLUSTER:SEEDNODES:0 (keys ignore case).</summary>

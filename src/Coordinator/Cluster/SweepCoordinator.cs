@@ -94,6 +94,8 @@ public sealed class SweepCoordinator : ReceivePersistentActor
         Command<GetSweepStatus>(OnGetStatus);
         Command<CancelSweep>(OnCancel);
         Command<GetSweepGradients>(OnGetGradients);
+        Command<ListSweeps>(_ => Sender.Tell(new SweepList(
+            _state.Sweeps.Select(s => new SweepListing(s.SweepId, s.Spec, s.Cancelled, s.Counts())).ToList())));
         Command<ClusterEvent.MemberRemoved>(OnMemberRemoved);
         Command<ClusterEvent.IMemberEvent>(e =>
         {

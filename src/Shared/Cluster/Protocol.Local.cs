@@ -1,4 +1,5 @@
 using ClusterTrain.Shared.GradientStats;
+using ClusterTrain.Shared.Sweeps;
 
 namespace ClusterTrain.Shared.Cluster;
 
@@ -18,3 +19,16 @@ public sealed record SweepGradients(
     string SweepId,
     IReadOnlyDictionary<string, IReadOnlyList<GradientSnapshot>> Trials,
     IReadOnlyDictionary<string, IReadOnlyList<SeedSpread>> Configurations);
+
+/// <summary>Answered with <see cref="SweepList"/>: every sweep, in submission order.</summary>
+public sealed record ListSweeps : ILocalSweepQuery
+{
+    public static ListSweeps Instance { get; } = new();
+
+    private ListSweeps() { }
+}
+
+/// <param name="Spec">The sweep as the coordinator parsed it, for reports.</param>
+public sealed record SweepListing(string SweepId, SweepSpec Spec, bool Cancelled, SweepCounts Counts);
+
+public sealed record SweepList(IReadOnlyList<SweepListing> Sweeps);
