@@ -5,6 +5,7 @@ public sealed class ConsoleInterrupt : IDisposable
 {
     private readonly CancellationTokenSource _source = new();
     private readonly System.Runtime.InteropServices.PosixSignalRegistration _sigterm;
+    private bool _disposed;
 
     public ConsoleInterrupt()
     {
@@ -12,8 +13,14 @@ public sealed class ConsoleInterrupt : IDisposable
         _sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
             System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
             {
-                context.Cancel = true;
-                _source.Cancel();
+                // Seen with `clustertrain coordinator`: the host's own SIGTERM handling (Akka's CoordinatedShutdown) can stop
+                // the member and end the command before this handler runs; the process is exiting then, leave it be.
+                lock (_source)
+                {
+                    if (_disposed) return;
+                    context.Cancel = true;
+                    _source.Cancel();
+                }
             });
     }
 
@@ -31,6 +38,10 @@ public sealed class ConsoleInterrupt : IDisposable
     {
         Console.CancelKeyPress -= OnCancelKeyPress;
         _sigterm.Dispose();
-        _source.Dispose();
+        lock (_source)
+        {
+            _disposed = true;
+            _source.Dispose();
+        }
     }
 }

@@ -1,6 +1,8 @@
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
+using Akka.Discovery.KubernetesApi;
 using Akka.Hosting;
+using Akka.Management.Cluster.Bootstrap;
 using Akka.Remote.Hosting;
 using Microsoft.Extensions.Configuration;
 using ClusterTrain.Shared;
@@ -21,7 +23,9 @@ public static class ClusterTrainAkka
     /// or, for a coordinator without any, itself; the split brain resolver keeping the side with the majority of
     /// coordinators; every protocol message bound to <see cref="ProtocolSerializer"/> and every other type refused
     /// (no fallback to the polymorphic JSON serializer); and a proxy to the sweep coordinator singleton, registered
-    /// under <see cref="SweepCoordinatorProxy"/>.
+    /// under <see cref="SweepCoordinatorProxy"/>. With <see cref="ClusterOptions.EffectiveManagementPort"/>, the management
+    /// HTTP endpoint with the health routes <c>/alive</c> and <c>/ready</c> (<see cref="HealthRoutes"/>); with Kubernetes
+    /// discovery, cluster bootstrap instead of seed nodes.
     /// </summary>
     /// <exception cref="ConfigException">The options do not describe a usable member; every problem names its key.</exception>
     public static AkkaConfigurationBuilder AddClusterTrainAkka(this AkkaConfigurationBuilder builder, ClusterOptions options, string role)
@@ -68,13 +72,46 @@ public static class ClusterTrainAkka
                 }).Build(),
                 HoconAddMode.Prepend);
 
-        if (role == ClusterRoles.Coordinator && options.SeedNodes.Count == 0)
+        if (options.EffectiveManagementPort is { } managementPort)
+            AddManagement(builder, options, managementPort);
+        if (!options.IsKubernetes && role == ClusterRoles.Coordinator && options.SeedNodes.Count == 0)
             builder.AddStartup((system, _) =>
             {
                 var cluster = Akka.Cluster.Cluster.Get(system);
                 cluster.Join(cluster.SelfAddress);
             });
         return builder;
+    }
+
+    private static void AddManagement(AkkaConfigurationBuilder builder, ClusterOptions options, int port)
+    {
+        // A free port is chosen now rather than by the socket: bootstrap must know its own contact point's port.
+        var bound = port == 0 ? ManagementServer.FreePort(options.Hostname) : port;
+        var advertised = string.IsNullOrWhiteSpace(options.PublicHostname) ? options.Hostname : options.PublicHostname;
+        if (options.IsKubernetes)
+            builder.WithClusterBootstrap(new ClusterBootstrapOptions
+            {
+                ContactPointDiscovery =
+                {
+                    PortName = ClusterOptions.ManagementPortName,
+                    RequiredContactPointsNr = options.Bootstrap.RequiredContactPoints,
+                    StableMargin = options.Bootstrap.StableMargin,
+                },
+                ContactPoint = { FallbackPort = bound },
+            }, autoStart: false)
+            .WithKubernetesDiscovery(new KubernetesDiscoveryOptions
+            {
+                PodLabelSelector = options.Bootstrap.PodLabelSelector,
+                PodNamespace = string.IsNullOrWhiteSpace(options.Bootstrap.PodNamespace) ? null : options.Bootstrap.PodNamespace,
+            })
+            // Bootstrap asks the default discovery method: make that the Kubernetes API.
+            .AddHocon("akka.discovery.method = kubernetes-api", HoconAddMode.Prepend);
+        builder.AddStartup(async (system, _) =>
+        {
+            ManagementServer.Get(system).Start(system, options.Hostname, advertised, bound, bootstrap: options.IsKubernetes);
+            if (options.IsKubernetes)
+                await ClusterBootstrap.Get(system).Start();
+        });
     }
 }
 

@@ -1,0 +1,26 @@
+# syntax=docker/dockerfile:1
+# CPU node: `clustertrain node` with TorchSharp's CPU backend, for clusters or node pools without GPUs.
+# Build from the repository root (docs/kubernetes.md):
+#   docker build -f deploy/docker/cpu-node.Dockerfile -t REGISTRY/clustertrain-cpu-node:TAG .
+ARG DOTNET_VERSION=10.0
+
+# Ubuntu 24.04 (noble): modern libstdc++, so the build's libstdc++ patch step has nothing to do.
+FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION}-noble AS build
+WORKDIR /src
+COPY Directory.Build.props Directory.Build.targets Directory.Packages.props ./
+COPY build/ build/
+COPY src/Shared/ClusterTrain.Shared.csproj src/Shared/
+COPY src/GpuNode/ClusterTrain.GpuNode.csproj src/GpuNode/
+COPY src/Coordinator/ClusterTrain.Coordinator.csproj src/Coordinator/
+RUN dotnet restore src/Coordinator/ClusterTrain.Coordinator.csproj -r linux-x64 -p:TorchBackend=cpu
+COPY src/ src/
+RUN dotnet publish src/Coordinator/ClusterTrain.Coordinator.csproj -c Release -r linux-x64 --self-contained false \
+      --no-restore -p:TorchBackend=cpu -o /app
+
+FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION}-noble AS runtime
+RUN useradd --uid 10001 --user-group --create-home --shell /usr/sbin/nologin clustertrain
+COPY --from=build /app /app
+WORKDIR /home/clustertrain
+USER 10001:10001
+EXPOSE 4053 8558
+ENTRYPOINT ["/app/clustertrain", "node"]
