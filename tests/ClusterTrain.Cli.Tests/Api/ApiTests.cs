@@ -155,6 +155,31 @@ public sealed class ApiTests(ApiCluster cluster)
     }
 
     [Fact]
+    public async Task The_cli_reads_its_token_from_a_token_file()
+    {
+        var tokenFile = cluster.Folder.File("token", ApiCluster.Token + "\n");
+
+        var listed = await ClusterTrainProcess.RunAsync(cluster.Folder.Path,
+            new Dictionary<string, string?> { ["CLUSTERTRAIN_TOKEN"] = null, ["CLUSTERTRAIN_TOKEN_FILE"] = tokenFile },
+            "status", "--coordinator", cluster.Server.GrpcUrl.ToString());
+
+        Assert.True(listed.ExitCode == 0, listed.Stderr);
+    }
+
+    [Theory]
+    [InlineData("--coordinator", "not a url", "--coordinator not a url is not an http:// or https:// URL")]
+    [InlineData("--token-file", "/nonexistent/token", "the token file /nonexistent/token does not exist")]
+    public async Task Unusable_connection_options_are_bad_input(string option, string value, string message)
+    {
+        var outcome = await ClusterTrainProcess.RunAsync(cluster.Folder.Path,
+            new Dictionary<string, string?> { ["CLUSTERTRAIN_TOKEN"] = null, ["CLUSTERTRAIN_TOKEN_FILE"] = null, ["CLUSTERTRAIN_COORDINATOR_URL"] = null },
+            "status", option, value);
+
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Contains(message, outcome.Stderr);
+    }
+
+    [Fact]
     public async Task The_dashboard_refuses_a_request_without_the_token()
     {
         using var http = new HttpClient();
