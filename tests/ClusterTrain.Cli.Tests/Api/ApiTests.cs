@@ -30,12 +30,15 @@ public sealed class ApiTests(ApiCluster cluster)
     }
 
     [Fact]
-    public async Task A_submitted_sweep_is_watched_to_its_end_and_its_report_files_arrive()
+    public async Task A_submitted_sweep_is_watched_to_its_end_its_report_is_written_and_its_files_arrive()
     {
         var spec = cluster.SpecFile("tiny", ApiCluster.TinySweep("tiny"));
         var sweepId = SweepIdOf(await cluster.CliAsync("submit", spec, "--json"));
 
         var watched = await cluster.CliAsync("watch", sweepId);
+        var written = Path.Combine(cluster.Folder.Path, "sweeps", sweepId, "summary.json");
+        using (var guard = new CancellationTokenSource(ApiCluster.Patience))
+            while (!File.Exists(written)) await Task.Delay(100, guard.Token);
         var report = Path.Combine(cluster.Folder.Path, "downloaded");
         var reported = await cluster.CliAsync("report", sweepId, "--out", report);
 
