@@ -18,8 +18,8 @@ public sealed class ApiOptions
     public string Hostname { get; set; } = "127.0.0.1";
 
     /// <summary>
-    /// gRPC port, HTTP/2 without TLS (prior knowledge, as gRPC clients speak it). Kestrel does not negotiate h2c on a
-    /// cleartext endpoint that also accepts HTTP/1.1, so browsers get their own port: <see cref="HttpPort"/>. 0: a free one.
+    /// gRPC port, HTTP/2 without TLS (prior knowledge, as gRPC clients speak it). Without TLS, Kestrel serves HTTP/2 only
+    /// on an endpoint set to HTTP/2 alone, so browsers get their own port: <see cref="HttpPort"/>. 0: a free one.
     /// </summary>
     public int Port { get; set; } = 5080;
 

@@ -22,11 +22,13 @@ public sealed class ApiServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly SweepFeeds _feeds;
+    private readonly ILoggerFactory _feedLogs;
 
-    private ApiServer(WebApplication app, SweepFeeds feeds, int port, int httpPort, string host)
+    private ApiServer(WebApplication app, SweepFeeds feeds, ILoggerFactory feedLogs, int port, int httpPort, string host)
     {
         _app = app;
         _feeds = feeds;
+        _feedLogs = feedLogs;
         Port = port;
         HttpPort = httpPort;
         GrpcUrl = new Uri($"http://{host}:{port}");
@@ -60,7 +62,8 @@ public sealed class ApiServer : IAsyncDisposable
         });
         var auth = new TokenAuth(options.ResolveToken());
         var reports = new SweepReports(coordinator, outputFolder);
-        var feeds = new SweepFeeds(coordinator, options, reports, LoggerFactory.Create(l => l.AddSimpleConsole(c => c.SingleLine = true)).CreateLogger<SweepFeeds>());
+        var feedLogs = LoggerFactory.Create(l => l.AddSimpleConsole(c => c.SingleLine = true));
+        var feeds = new SweepFeeds(coordinator, options, reports, feedLogs.CreateLogger<SweepFeeds>());
         var services = new ApiServices(coordinator, options, outputFolder, feeds, reports);
         builder.Services.AddSingleton(auth);
         builder.Services.AddSingleton(services);
@@ -84,10 +87,11 @@ public sealed class ApiServer : IAsyncDisposable
         {
             await feeds.DisposeAsync();
             await app.DisposeAsync();
+            feedLogs.Dispose();
             throw new ConfigException([new Problem(ApiOptions.Section, $"cannot listen on {options.Hostname} ports {options.Port} and {options.HttpPort}: {e.Message}")]);
         }
         var host = address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) ? "127.0.0.1" : options.Hostname;
-        return new ApiServer(app, feeds, grpc.IPEndPoint!.Port, http.IPEndPoint!.Port, host);
+        return new ApiServer(app, feeds, feedLogs, grpc.IPEndPoint!.Port, http.IPEndPoint!.Port, host);
     }
 
     private static IPAddress Address(string hostname) =>
@@ -100,5 +104,6 @@ public sealed class ApiServer : IAsyncDisposable
         await _app.StopAsync();
         await _feeds.DisposeAsync();
         await _app.DisposeAsync();
+        _feedLogs.Dispose();
     }
 }

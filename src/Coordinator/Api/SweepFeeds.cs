@@ -77,7 +77,8 @@ public sealed class SweepFeeds : IAsyncDisposable
                 }
                 if (feed.Ended) continue;
                 var (counts, trials) = await SweepClient.StatusAsync(_coordinator, listing.SweepId, cancellation);
-                if (feed.Update(listing with { Counts = counts }, trials, _options.ProgressInterval, DateTimeOffset.UtcNow))
+                if (feed.Update(listing with { Counts = counts }, trials, _options.ProgressInterval, DateTimeOffset.UtcNow)
+                    && !_reports.HasReport(listing.SweepId))
                     _ = WriteReportAsync(feed.Listing);
             }
         }
@@ -112,10 +113,10 @@ public sealed class SweepFeeds : IAsyncDisposable
             {
                 return;
             }
-            catch (Exception e) when (e is AskTimeoutException or TimeoutException)
+            catch (Exception e)
             {
-                // The singleton is moving or recovering: the next read catches up.
-                _log.LogWarning("The sweep coordinator did not answer: {Message}", e.Message);
+                // The singleton may be moving or recovering; the next read catches up, and the feeds must go on.
+                _log.LogWarning("Could not read the sweeps from the coordinator: {Message}", e.Message);
             }
         } while (await WaitAsync(timer));
     }

@@ -32,6 +32,9 @@ public sealed class SweepReports(IActorRef coordinator, string outputFolder)
         }
     }
 
+    /// <summary>The sweep's folder holds a written report (a coordinator that restarts does not write it again).</summary>
+    public bool HasReport(string sweepId) => File.Exists(Path.Combine(Folder(sweepId), SweepReport.SummaryFile));
+
     /// <summary>
     /// The report folder's files, relative and '/'-separated; written first unless the sweep has ended and its
     /// report is there already.
@@ -39,7 +42,7 @@ public sealed class SweepReports(IActorRef coordinator, string outputFolder)
     public async Task<IReadOnlyList<string>> FilesAsync(SweepListing sweep)
     {
         var folder = Folder(sweep.SweepId);
-        if (!sweep.Counts.Finished || !File.Exists(Path.Combine(folder, SweepReport.SummaryFile)))
+        if (!sweep.Counts.Finished || !HasReport(sweep.SweepId))
             await WriteAsync(sweep);
         return Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
             .Where(f => !f.EndsWith(".tmp", StringComparison.Ordinal))

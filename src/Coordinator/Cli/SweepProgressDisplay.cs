@@ -8,8 +8,8 @@ using Spectre.Console.Rendering;
 namespace ClusterTrain.Coordinator.Cli;
 
 /// <summary>
-/// Live progress of a sweep from the coordinator's status: per running trial (step, loss) and overall (trials by
-/// state, fraction of steps done, ETA). A Spectre.Console live table on a terminal; plain lines when stdout is
+/// Live progress of a sweep from the coordinator's status: per running trial (step, loss, img/s, node) and overall
+/// (trials by state, fraction of steps done, ETA). A Spectre.Console live bar and table on a terminal; plain lines when stdout is
 /// redirected: one when a trial changes state and a progress line every few seconds.
 /// </summary>
 public abstract class SweepProgressDisplay : IDisposable
@@ -83,6 +83,8 @@ public abstract class SweepProgressDisplay : IDisposable
 
     private sealed class LiveTable : SweepProgressDisplay
     {
+        private const int BarWidth = 40;
+
         private readonly string _sweepName;
         private readonly ManualResetEventSlim _finished = new();
         private readonly Task _render;
@@ -118,7 +120,8 @@ public abstract class SweepProgressDisplay : IDisposable
                 table.AddRow(Markup.Escape(t.Label), t.State.ToString().ToLowerInvariant(), t.Attempts.ToString(CultureInfo.InvariantCulture), Markup.Escape(progress));
             }
             table.Caption(Markup.Escape(Overall(counts, trials)));
-            _view = table;
+            var done = (int)Math.Round(Fraction(trials) * BarWidth);
+            _view = new Rows(new Markup($"[green]{new string('━', done)}[/][grey]{new string('━', BarWidth - done)}[/]"), table);
         }
 
         public override void Dispose()

@@ -30,12 +30,15 @@ public sealed class ApiTests(ApiCluster cluster)
     }
 
     [Fact]
-    public async Task A_submitted_sweep_is_watched_to_its_end_and_its_report_files_arrive()
+    public async Task A_submitted_sweep_is_watched_to_its_end_its_report_is_written_and_its_files_arrive()
     {
         var spec = cluster.SpecFile("tiny", ApiCluster.TinySweep("tiny"));
         var sweepId = SweepIdOf(await cluster.CliAsync("submit", spec, "--json"));
 
         var watched = await cluster.CliAsync("watch", sweepId);
+        var written = Path.Combine(cluster.Folder.Path, "sweeps", sweepId, "summary.json");
+        using (var guard = new CancellationTokenSource(ApiCluster.Patience))
+            while (!File.Exists(written)) await Task.Delay(100, guard.Token);
         var report = Path.Combine(cluster.Folder.Path, "downloaded");
         var reported = await cluster.CliAsync("report", sweepId, "--out", report);
 
@@ -152,6 +155,31 @@ public sealed class ApiTests(ApiCluster cluster)
 
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains($"the coordinator at {cluster.Server.GrpcUrl} refused the call", refused.Stderr);
+    }
+
+    [Fact]
+    public async Task The_cli_reads_its_token_from_a_token_file()
+    {
+        var tokenFile = cluster.Folder.File("token", ApiCluster.Token + "\n");
+
+        var listed = await ClusterTrainProcess.RunAsync(cluster.Folder.Path,
+            new Dictionary<string, string?> { ["CLUSTERTRAIN_TOKEN"] = null, ["CLUSTERTRAIN_TOKEN_FILE"] = tokenFile },
+            "status", "--coordinator", cluster.Server.GrpcUrl.ToString());
+
+        Assert.True(listed.ExitCode == 0, listed.Stderr);
+    }
+
+    [Theory]
+    [InlineData("--coordinator", "not a url", "--coordinator not a url is not an http:// or https:// URL")]
+    [InlineData("--token-file", "/nonexistent/token", "the token file /nonexistent/token does not exist")]
+    public async Task Unusable_connection_options_are_bad_input(string option, string value, string message)
+    {
+        var outcome = await ClusterTrainProcess.RunAsync(cluster.Folder.Path,
+            new Dictionary<string, string?> { ["CLUSTERTRAIN_TOKEN"] = null, ["CLUSTERTRAIN_TOKEN_FILE"] = null, ["CLUSTERTRAIN_COORDINATOR_URL"] = null },
+            "status", option, value);
+
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Contains(message, outcome.Stderr);
     }
 
     [Fact]

@@ -134,8 +134,11 @@ public sealed class RemoteConnection : IDisposable
     {
         switch (e.StatusCode)
         {
-            case StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown:
+            case StatusCode.Unavailable or StatusCode.DeadlineExceeded:
                 Console.Error.WriteLine($"error: cannot reach the coordinator at {url}: {Detail(e)}");
+                return ExitCodes.Unreachable;
+            case StatusCode.Internal or StatusCode.Unknown:
+                Console.Error.WriteLine($"error: the coordinator at {url} failed the call: {Detail(e)}");
                 return ExitCodes.Unreachable;
             case StatusCode.Unauthenticated:
                 Console.Error.WriteLine($"error: the coordinator at {url} refused the call: {e.Status.Detail}");
