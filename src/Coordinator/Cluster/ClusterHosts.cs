@@ -62,11 +62,13 @@ public static class ClusterHosts
     private static async Task<ClusterHost> StartAsync(ClusterOptions cluster, AkkaLogLevel logLevel, TimeSpan timeout, Action<AkkaConfigurationBuilder> configure)
     {
         var host = new HostBuilder()
-            .ConfigureServices(services => services.AddAkka(cluster.SystemName, (builder, _) =>
-            {
-                builder.ConfigureLoggers(loggers => loggers.LogLevel = logLevel);
-                configure(builder);
-            }))
+            .ConfigureServices(services => services
+                .AddSingleton<IHostLifetime, CommandLifetime>()
+                .AddAkka(cluster.SystemName, (builder, _) =>
+                {
+                    builder.ConfigureLoggers(loggers => loggers.LogLevel = logLevel);
+                    configure(builder);
+                }))
             .Build();
         await host.StartAsync();
         var member = new ClusterHost(host);
@@ -83,4 +85,16 @@ public static class ClusterHosts
         }
         return member;
     }
+}
+
+/// <summary>
+/// The commands own Ctrl-C and SIGTERM (ConsoleInterrupt) and stop their members themselves. The generic host's
+/// default ConsoleLifetime handles the same signals and started the member's shutdown on its own, racing the command:
+/// a coordinator then exited 0 instead of 130, and a node could take its stopped member for a downed one and rejoin.
+/// </summary>
+internal sealed class CommandLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -92,6 +92,15 @@ internal sealed class MemberProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>SIGTERM, as Kubernetes stops a pod; the exit code once the process has ended.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()]))
+            await kill.WaitForExitAsync();
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        return _process.ExitCode;
+    }
+
     private void OnLine(string? line)
     {
         if (line is null) return;
