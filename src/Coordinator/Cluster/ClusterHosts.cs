@@ -88,9 +88,8 @@ public static class ClusterHosts
 }
 
 /// <summary>
-/// The commands own Ctrl-C and SIGTERM (ConsoleInterrupt) and stop their members themselves. The generic host's
-/// default ConsoleLifetime handles the same signals and started the member's shutdown on its own, racing the command:
-/// a coordinator then exited 0 instead of 130, and a node could take its stopped member for a downed one and rejoin.
+/// The commands own Ctrl-C and SIGTERM (ConsoleInterrupt) and stop their members themselves, so the generic host's
+/// default ConsoleLifetime, which would handle the same signals, is left out.
 /// </summary>
 internal sealed class CommandLifetime : IHostLifetime
 {
