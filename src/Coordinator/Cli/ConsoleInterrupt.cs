@@ -13,8 +13,8 @@ public sealed class ConsoleInterrupt : IDisposable
         _sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
             System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
             {
-                // Seen with `clustertrain coordinator`: the host's own SIGTERM handling (Akka's CoordinatedShutdown) can stop
-                // the member and end the command before this handler runs; the process is exiting then, leave it be.
+                // A signal that arrives as the command ends may run this after Dispose (seen as an ObjectDisposedException
+                // that aborted `clustertrain coordinator`); the process is exiting then, so leave it be.
                 lock (_source)
                 {
                     if (_disposed) return;

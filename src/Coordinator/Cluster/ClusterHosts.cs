@@ -80,20 +80,22 @@ public static class ClusterHosts
     private static async Task<ClusterHost> StartAsync(ClusterOptions cluster, AkkaLogLevel logLevel, TimeSpan timeout, Action<AkkaConfigurationBuilder> configure)
     {
         var host = new HostBuilder()
-            .ConfigureServices(services => services.AddAkka(cluster.SystemName, (builder, _) =>
-            {
-                builder.ConfigureLoggers(loggers =>
+            .ConfigureServices(services => services
+                .AddSingleton<IHostLifetime, CommandLifetime>()
+                .AddAkka(cluster.SystemName, (builder, _) =>
                 {
-                    loggers.LogLevel = logLevel;
-                    // Akka.Remote logs at ERROR, with a stack trace, the dropped connection of a member that left and
-                    // stopped, and a message sent while this member's own remoting stops: both expected on a graceful
-                    // stop, and the cluster logs membership changes already (akka/akka-core#24585).
-                    loggers.WithLogFilter(filter => filter
-                        .ExcludeMessageContaining("EndpointDisassociatedException")
-                        .ExcludeMessageContaining("Remoting is not running"));
-                });
-                configure(builder);
-            }))
+                    builder.ConfigureLoggers(loggers =>
+                    {
+                        loggers.LogLevel = logLevel;
+                        // Akka.Remote logs at ERROR, with a stack trace, the dropped connection of a member that left and
+                        // stopped, and a message sent while this member's own remoting stops: both expected on a graceful
+                        // stop, and the cluster logs membership changes already (akka/akka-core#24585).
+                        loggers.WithLogFilter(filter => filter
+                            .ExcludeMessageContaining("EndpointDisassociatedException")
+                            .ExcludeMessageContaining("Remoting is not running"));
+                    });
+                    configure(builder);
+                }))
             .Build();
         await host.StartAsync();
         var member = new ClusterHost(host);
@@ -110,4 +112,15 @@ public static class ClusterHosts
         }
         return member;
     }
+}
+
+/// <summary>
+/// The commands own Ctrl-C and SIGTERM (ConsoleInterrupt) and stop their members themselves, so the generic host's
+/// default ConsoleLifetime, which would handle the same signals, is left out.
+/// </summary>
+internal sealed class CommandLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -36,18 +36,26 @@ internal sealed class MemberProcess : IAsyncDisposable
 
     public string Name { get; }
 
-    public static MemberProcess Start(string name, string workingDirectory, params string[] args)
+    public static MemberProcess Start(string name, string workingDirectory, params string[] args) =>
+        Start(name, workingDirectory, networkNamespace: null, new Dictionary<string, string>(), args);
+
+    /// <param name="networkNamespace">Run inside this network namespace (<c>ip netns exec</c>), as on a machine of its own.</param>
+    /// <param name="environment">More CLUSTERTRAIN_* settings, as a container's environment gives them.</param>
+    public static MemberProcess Start(string name, string workingDirectory, string? networkNamespace, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(networkNamespace is null ? "dotnet" : "ip")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
         };
+        // `ip netns exec` execs the command in place, so the process is still the member's own (for KillAsync).
+        if (networkNamespace is not null)
+            foreach (var a in new[] { "netns", "exec", networkNamespace, "dotnet" }) start.ArgumentList.Add(a);
         start.ArgumentList.Add(ClusterTrainProcess.Dll);
         foreach (var a in args) start.ArgumentList.Add(a);
-        foreach (var (key, value) in FastFailureDetection) start.Environment[key] = value;
+        foreach (var (key, value) in FastFailureDetection.Concat(environment)) start.Environment[key] = value;
         return new MemberProcess(name, Process.Start(start)!);
     }
 
@@ -85,9 +93,14 @@ internal sealed class MemberProcess : IAsyncDisposable
     }
 
     /// <summary>SIGINT, as Ctrl-C in a terminal sends to the command; returns its exit code.</summary>
-    public async Task<int> InterruptAsync(TimeSpan timeout)
+    public Task<int> InterruptAsync(TimeSpan timeout) => SignalAsync("-INT", timeout);
+
+    /// <summary>SIGTERM, as Kubernetes stops a pod; the exit code once the process has ended.</summary>
+    public Task<int> TerminateAsync(TimeSpan timeout) => SignalAsync("-TERM", timeout);
+
+    private async Task<int> SignalAsync(string signal, TimeSpan timeout)
     {
-        using (var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        using (var kill = Process.Start("kill", [signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             await kill.WaitForExitAsync();
         await _process.WaitForExitAsync().WaitAsync(timeout);
         return _process.ExitCode;

@@ -63,6 +63,34 @@ public class ManagementTests
     }
 
     [Fact]
+    public async Task Two_members_without_seed_nodes_form_one_cluster_by_probing_each_others_bootstrap_routes()
+    {
+        var ports = new[] { FreePort(), FreePort() };
+        // Everything as on Kubernetes except where contact points come from: a fixed list instead of the API server.
+        var contactPoints = $$"""
+            akka.discovery.method = config
+            akka.discovery.config.services.clustertrain.endpoints = [ "127.0.0.1:{{ports[0]}}", "127.0.0.1:{{ports[1]}}" ]
+            """;
+        ClusterOptions Options(int port) => new()
+        {
+            Discovery = ClusterDiscovery.Kubernetes,
+            ManagementPort = port,
+            Bootstrap = { RequiredContactPoints = 2, StableMargin = TimeSpan.FromSeconds(1) },
+        };
+
+        await using var coordinator = await Member.StartAsync(Options(ports[0]), ClusterRoles.Coordinator, contactPoints);
+        await using var node = await Member.StartAsync(Options(ports[1]), ClusterRoles.Gpu, contactPoints);
+        var endpoints = new[] { await coordinator.ManagementEndpointAsync(), await node.ManagementEndpointAsync() };
+        foreach (var endpoint in endpoints)
+            await UntilAsync(async () => await StatusAsync(endpoint, HealthRoutes.ReadyPath) == HttpStatusCode.OK);
+
+        var members = Akka.Cluster.Cluster.Get(coordinator.System).State.Members;
+        Assert.Equal(2, members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up));
+        Assert.Contains(members, m => m.Address == Akka.Cluster.Cluster.Get(node.System).SelfAddress);
+        Assert.Empty(coordinator.System.Settings.Config.GetStringList("akka.cluster.seed-nodes"));
+    }
+
+    [Fact]
     public async Task A_member_with_configured_seed_nodes_opens_no_management_endpoint_unless_asked()
     {
         await using var member = await Member.StartAsync(new ClusterOptions(), ClusterRoles.Coordinator);
@@ -152,10 +180,15 @@ public class ManagementTests
 
         public ActorSystem System { get; }
 
-        public static async Task<Member> StartAsync(ClusterOptions options, string role)
+        /// <param name="overrides">HOCON that wins over the set-up, for what a test must replace.</param>
+        public static async Task<Member> StartAsync(ClusterOptions options, string role, string? overrides = null)
         {
             var host = new HostBuilder()
-                .ConfigureServices(services => services.AddAkka(options.SystemName, (builder, _) => builder.AddClusterTrainAkka(options, role)))
+                .ConfigureServices(services => services.AddAkka(options.SystemName, (builder, _) =>
+                {
+                    builder.AddClusterTrainAkka(options, role);
+                    if (overrides is not null) builder.AddHocon(overrides, HoconAddMode.Prepend);
+                }))
                 .Build();
             await host.StartAsync();
             return new Member(host);

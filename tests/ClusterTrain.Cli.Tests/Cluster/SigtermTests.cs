@@ -1,0 +1,48 @@
+using System.Text.RegularExpressions;
+
+namespace ClusterTrain.Cli.Tests.Cluster;
+
+/// <summary>
+/// SIGTERM, which Kubernetes sends to a pod it stops, as real processes receive it: the member leaves the cluster
+/// gracefully (the others see it exit rather than go unreachable) and the command ends as interrupted.
+/// </summary>
+[Trait("Category", "Process")]
+public sealed class SigtermTests : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
+
+    private readonly string _folder = ClusterTrainProcess.TempFolder();
+    private readonly List<MemberProcess> _members = [];
+
+    public void Dispose()
+    {
+        foreach (var member in _members) member.DisposeAsync().AsTask().Wait();
+        try { Directory.Delete(_folder, recursive: true); }
+        catch (IOException) { }
+    }
+
+    [Fact]
+    public async Task A_node_and_then_its_coordinator_stopped_with_SIGTERM_leave_the_cluster_gracefully_and_exit_as_interrupted()
+    {
+        var coordinator = Start("coordinator", "coordinator", "--port", "0", "--out", Path.Combine(_folder, "out"));
+        var seed = (await coordinator.WaitForLineAsync(@"coordinator up at (\S+);", Patience)).Groups[1].Value;
+        var node = Start("node", "node", "--seed-nodes", seed, "--slots", "1");
+        var address = (await node.WaitForLineAsync(@"node up at (\S+)", Patience)).Groups[1].Value;
+
+        var nodeExit = await node.TerminateAsync(Patience);
+
+        await coordinator.WaitForLineAsync($@"Exiting confirmed \[{Regex.Escape(address)}\]", Patience);
+        Assert.DoesNotContain(coordinator.Lines, l => l.Contains(address) && l.Contains("unreachable", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(node.Lines, l => l.Contains("node stopped"));
+        var coordinatorExit = await coordinator.TerminateAsync(Patience);
+        Assert.Equal((130, 130), (nodeExit, coordinatorExit));
+        Assert.DoesNotContain(coordinator.Lines, l => l.Contains("Unhandled exception"));
+    }
+
+    private MemberProcess Start(string name, params string[] args)
+    {
+        var member = MemberProcess.Start(name, _folder, args);
+        _members.Add(member);
+        return member;
+    }
+}
