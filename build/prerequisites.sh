@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing ClusterTrain needs beyond the .NET 10 SDK, and nothing on hosts
-# that already have it. Only the libstdc++ workaround (docs/libstdcxx-workaround.md) needs extra tools,
-# and only on hosts whose libstdc++ lacks GLIBCXX_3.4.32 (Debian 12 and older).
+# that already have it: the tools of the libstdc++ workaround (docs/libstdcxx-workaround.md), only on
+# hosts whose libstdc++ lacks GLIBCXX_3.4.32 (Debian 12 and older), and PostgreSQL (Debian 12: 15),
+# whose binaries the journal tests run a throwaway server from (no system service is used): only with
+# --tests (test.sh), so that `./clustertrain` never installs a database.
 set -euo pipefail
 
 if ! command -v dotnet >/dev/null 2>&1; then
@@ -22,10 +24,18 @@ if needs_patch_tools; then
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
   command -v readelf >/dev/null 2>&1 || missing+=(binutils)
 fi
+# The PostgreSQL journal tests start a throwaway server from these binaries (and skip without them).
+if [ "${1:-}" = "--tests" ] && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    missing+=(postgresql)
+  else
+    echo "prerequisites: PostgreSQL is not installed; its journal tests will be skipped (apt-get install postgresql)." >&2
+  fi
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "prerequisites: installing ${missing[*]} (Debian packages) for the libstdc++ workaround"
+  echo "prerequisites: installing ${missing[*]} (Debian packages) for the libstdc++ workaround and the journal tests"
   apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else

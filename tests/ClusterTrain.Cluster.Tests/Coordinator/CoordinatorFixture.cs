@@ -34,10 +34,13 @@ public abstract class CoordinatorFixture : IAsyncLifetime
 
     protected string JournalFile => Path.Combine(_folder.Path, PersistenceOptions.DefaultSqliteFile);
 
+    /// <summary>The journal: an SQLite file in the test's folder unless a test class says otherwise.</summary>
+    protected virtual PersistenceOptions Persistence => new();
+
     public async Task InitializeAsync()
     {
         Member = await ClusterMember.StartAsync(ClusterRoles.Coordinator,
-            configure: builder => builder.AddSweepJournal(new PersistenceOptions(), _folder.Path));
+            configure: builder => builder.AddSweepJournal(Persistence, _folder.Path));
         Kit = new TestKit(Member.System);
         Client = Kit.CreateTestProbe();
         Coordinator = StartCoordinator();

@@ -47,6 +47,7 @@ public class ProtocolCodecTests
         new TrialEnded("sw", "tr", 1, Stats.Completed()),
         new TrialAttemptLost("sw", "tr", 1, AttemptLoss.NodeLost, "node left"),
         new TrialAttemptLost("sw", "tr", 1, AttemptLoss.Crashed, "exit code 1"),
+        new TrialAttemptLost("sw", "tr", 1, AttemptLoss.NodeLeft, "scale-down"),
         new SweepCancelled("sw", "user asked"),
     }.Select(m => new[] { m });
 
