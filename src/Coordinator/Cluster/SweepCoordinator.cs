@@ -32,6 +32,7 @@ public sealed class SweepCoordinator : ReceivePersistentActor
     private readonly HashSet<string> _leaving = [];
     private readonly HashSet<IActorRef> _idleSlots = [];
     private readonly Dictionary<(string SweepId, string TrialId), IActorRef> _slots = [];
+    private long _snapshotAt;
 
     public SweepCoordinator(CoordinatorOptions options)
     {
@@ -39,11 +40,20 @@ public sealed class SweepCoordinator : ReceivePersistentActor
         if (problems.Count > 0) throw new ConfigException(problems);
         _options = options;
         PersistenceId = options.PersistenceId;
+        Recover<SnapshotOffer>(offer =>
+        {
+            _state.Restore((CoordinatorSnapshot)offer.Snapshot);
+            _snapshotAt = offer.Metadata.SequenceNr;
+        });
         Recover<ISweepEvent>(e => _state.Apply(e));
         AwaitingMembership();
     }
 
     public override string PersistenceId { get; }
+
+    /// <summary>With snapshots off, recovery replays the whole journal and ignores any snapshot stored before.</summary>
+    public override Recovery Recovery =>
+        _options.SnapshotEvery == 0 ? new Recovery(SnapshotSelectionCriteria.None) : base.Recovery;
 
     protected override void PreStart()
     {
@@ -95,6 +105,12 @@ public sealed class SweepCoordinator : ReceivePersistentActor
         Command<CancelSweep>(OnCancel);
         Command<GetSweepGradients>(OnGetGradients);
         Command<ClusterEvent.MemberRemoved>(OnMemberRemoved);
+        // Only the latest snapshot is kept; the journal keeps every event.
+        Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
+        Command<SaveSnapshotFailure>(f =>
+            _log.Warning("The snapshot at event {0} was not stored ({1}); recovery replays from the one before", f.Metadata.SequenceNr, f.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(f => _log.Warning("Older snapshots were not deleted: {0}", f.Cause.Message));
         Command<ClusterEvent.IMemberEvent>(e =>
         {
             if (e.Member.Status is MemberStatus.Joining or MemberStatus.WeaklyUp or MemberStatus.Up)
@@ -139,7 +155,7 @@ public sealed class SweepCoordinator : ReceivePersistentActor
             var attempt = sweep.Status(trial.TrialId).Attempts + 1;
             var assigned = new TrialAssigned(sweep.SweepId, trial.TrialId, attempt, slot.Node, slot.Index, slot.Device,
                 sender.Path.ToStringWithAddress(_cluster.SelfAddress));
-            Persist(assigned, e =>
+            Store(assigned, e =>
             {
                 _state.Apply(e);
                 _slots[(e.SweepId, e.TrialId)] = sender;
@@ -187,7 +203,7 @@ public sealed class SweepCoordinator : ReceivePersistentActor
             _log.Warning("Statistics batch {0} of {1} attempt {2} came before batch {3}; not stored", batch.SequenceNr, batch.TrialId, batch.Attempt, last + 1);
             return;
         }
-        Persist(new StatsBatchRecorded(batch.SweepId, batch.TrialId, batch.Attempt, batch.SequenceNr, batch.Snapshots), e =>
+        Store(new StatsBatchRecorded(batch.SweepId, batch.TrialId, batch.Attempt, batch.SequenceNr, batch.Snapshots), e =>
         {
             _state.Apply(e);
             sender.Tell(accepted);
@@ -204,7 +220,7 @@ public sealed class SweepCoordinator : ReceivePersistentActor
             sender.Tell(accepted);
             return;
         }
-        Persist(new TrialEnded(finished.SweepId, finished.TrialId, finished.Attempt, finished.Result), e =>
+        Store(new TrialEnded(finished.SweepId, finished.TrialId, finished.Attempt, finished.Result), e =>
         {
             _state.Apply(e);
             _slots.Remove((e.SweepId, e.TrialId));
@@ -245,7 +261,7 @@ public sealed class SweepCoordinator : ReceivePersistentActor
             sender.Tell(new SweepAccepted(known.SweepId, known.Spec.Name, known.Trials.Count, AlreadyKnown: true));
             return;
         }
-        Persist(new SweepSubmitted(parsed.SweepId, submit.SpecYaml, submit.SourceName, baseDirectory), e =>
+        Store(new SweepSubmitted(parsed.SweepId, submit.SpecYaml, submit.SourceName, baseDirectory), e =>
         {
             _state.Apply(e, parsed);
             sender.Tell(new SweepAccepted(parsed.SweepId, parsed.Spec.Name, parsed.Trials.Count, AlreadyKnown: false));
@@ -291,7 +307,7 @@ public sealed class SweepCoordinator : ReceivePersistentActor
         }
         var counts = sweep.Counts();
         var running = sweep.Running().Select(r => (r.Trial.TrialId, r.Status.Attempts, SlotPath: sweep.SlotPath(r.Trial.TrialId))).ToList();
-        Persist(new SweepCancelled(sweep.SweepId, cancel.Reason), e =>
+        Store(new SweepCancelled(sweep.SweepId, cancel.Reason), e =>
         {
             _state.Apply(e);
             foreach (var (trialId, attempt, slotPath) in running)
@@ -329,7 +345,24 @@ public sealed class SweepCoordinator : ReceivePersistentActor
         {
             _state.Apply(e);
             if (e is ITrialAttemptMessage m) _slots.Remove((m.SweepId, m.TrialId));
+            SnapshotIfDue();
         }, then);
+    }
+
+    /// <summary>Stores one event, then runs <paramref name="handler"/> (which applies it) and takes a snapshot when one is due.</summary>
+    private void Store<TEvent>(TEvent e, Action<TEvent> handler) where TEvent : ISweepEvent =>
+        Persist(e, stored =>
+        {
+            handler(stored);
+            SnapshotIfDue();
+        });
+
+    /// <summary>A snapshot every <see cref="CoordinatorOptions.SnapshotEvery"/> events, so that recovery replays only the rest.</summary>
+    private void SnapshotIfDue()
+    {
+        if (_options.SnapshotEvery <= 0 || LastSequenceNr - _snapshotAt < _options.SnapshotEvery || !_state.CanSnapshot) return;
+        _snapshotAt = LastSequenceNr;
+        SaveSnapshot(_state.ToSnapshot());
     }
 
     /// <summary>

@@ -59,8 +59,13 @@ public abstract class CoordinatorFixture : IAsyncLifetime
         _folder.Dispose();
     }
 
-    protected IActorRef StartCoordinator() =>
-        Member.System.ActorOf(SweepCoordinator.Props(new CoordinatorOptions { CheckpointRoot = CheckpointRoot }), $"coordinator-{++_incarnation}");
+    /// <param name="snapshotEvery">The coordinator's <see cref="CoordinatorOptions.SnapshotEvery"/>; its default when null.</param>
+    protected IActorRef StartCoordinator(int? snapshotEvery = null)
+    {
+        var options = new CoordinatorOptions { CheckpointRoot = CheckpointRoot };
+        if (snapshotEvery is { } every) options.SnapshotEvery = every;
+        return Member.System.ActorOf(SweepCoordinator.Props(options), $"coordinator-{++_incarnation}");
+    }
 
     protected void StopCoordinator()
     {
