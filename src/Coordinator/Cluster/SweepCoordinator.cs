@@ -20,7 +20,7 @@ namespace ClusterTrain.Coordinator.Cluster;
 /// Failed once the sweep's attempts are used up); a member that left on purpose costs its trials no attempt.
 /// The protocol is in ClusterTrain.Shared.Cluster.
 /// </summary>
-public sealed class SweepCoordinator : ReceivePersistentActor
+public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
 {
     public static Props Props(CoordinatorOptions options) => Akka.Actor.Props.Create(() => new SweepCoordinator(options));
 
@@ -33,6 +33,16 @@ public sealed class SweepCoordinator : ReceivePersistentActor
     private readonly HashSet<IActorRef> _idleSlots = [];
     private readonly Dictionary<(string SweepId, string TrialId), IActorRef> _slots = [];
     private long _snapshotAt;
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    private readonly Dictionary<(string SweepId, string TrialId, int Attempt), TimeSpan> _lastHeard = [];
+
+    /// <summary>Checks, now and then, for running attempts that have gone silent.</summary>
+    private sealed class CheckSilentAttempts
+    {
+        public static readonly CheckSilentAttempts Instance = new();
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public SweepCoordinator(CoordinatorOptions options)
     {
@@ -86,6 +96,13 @@ public sealed class SweepCoordinator : ReceivePersistentActor
             {
                 Become(Active);
                 Stash.UnstashAll();
+                if (_options.AttemptTimeout > TimeSpan.Zero)
+                {
+                    // Attempts recovered running get a full timeout from now: the slots heartbeat to the new incarnation.
+                    foreach (var r in _state.AllRunning()) Heard(r.Sweep.SweepId, r.Trial.TrialId, r.Status.Attempts);
+                    var every = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(100).Ticks, _options.AttemptTimeout.Ticks / 4));
+                    Timers.StartPeriodicTimer(nameof(CheckSilentAttempts), CheckSilentAttempts.Instance, every);
+                }
             });
         });
         CommandAny(_ => Stash.Stash());
@@ -104,6 +121,7 @@ public sealed class SweepCoordinator : ReceivePersistentActor
         Command<GetSweepStatus>(OnGetStatus);
         Command<CancelSweep>(OnCancel);
         Command<GetSweepGradients>(OnGetGradients);
+        Command<CheckSilentAttempts>(_ => OnCheckSilentAttempts());
         Command<ClusterEvent.MemberRemoved>(OnMemberRemoved);
         // Only the latest snapshot is kept; the journal keeps every event.
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
@@ -158,6 +176,7 @@ public sealed class SweepCoordinator : ReceivePersistentActor
             Store(assigned, e =>
             {
                 _state.Apply(e);
+                Heard(e.SweepId, e.TrialId, e.Attempt);
                 _slots[(e.SweepId, e.TrialId)] = sender;
                 Context.Watch(sender);
                 sender.Tell(new StartTrial(e.SweepId, e.TrialId, e.Attempt,
@@ -177,14 +196,21 @@ public sealed class SweepCoordinator : ReceivePersistentActor
         }
         _slots[(m.SweepId, m.TrialId)] = Sender;
         Context.Watch(Sender);
+        Heard(m.SweepId, m.TrialId, m.Attempt);
     }
 
-    private void OnProgress(TrialProgressed m) => CurrentSweep(m)?.ReportProgress(m.TrialId, m.Progress);
+    private void OnProgress(TrialProgressed m)
+    {
+        if (CurrentSweep(m) is not { } sweep) return;
+        sweep.ReportProgress(m.TrialId, m.Progress);
+        Heard(m.SweepId, m.TrialId, m.Attempt);
+    }
 
     private void OnStatsBatch(GradientStatsBatch batch)
     {
         var sender = Sender;
         var accepted = new GradientStatsBatchAccepted(batch.SweepId, batch.TrialId, batch.Attempt, batch.SequenceNr);
+        if (CurrentSweep(batch) is { }) Heard(batch.SweepId, batch.TrialId, batch.Attempt);
         if (CurrentSweep(batch) is not { } sweep)
         {
             _log.Info("Dropped statistics batch {0} of {1} attempt {2}: {3}", batch.SequenceNr, batch.TrialId, batch.Attempt, Superseded(batch));
@@ -328,6 +354,38 @@ public sealed class SweepCoordinator : ReceivePersistentActor
             .Select(r => Lost(r.Sweep, r.Trial, r.Status, loss, $"{node} left the cluster (it was {removed.PreviousStatus})"))
             .ToList();
         PersistThen(lost, AnnounceWorkIfPending);
+    }
+
+    private void Heard(string sweepId, string trialId, int attempt)
+    {
+        if (_options.AttemptTimeout > TimeSpan.Zero) _lastHeard[(sweepId, trialId, attempt)] = _clock.Elapsed;
+    }
+
+    /// <summary>
+    /// A running attempt unheard for <see cref="CoordinatorOptions.AttemptTimeout"/> (its slot hung, or its messages are
+    /// lost) is lost and counted like a crash; its slot is told to stop it, in case it still runs.
+    /// </summary>
+    private void OnCheckSilentAttempts()
+    {
+        var now = _clock.Elapsed;
+        var running = _state.AllRunning().Select(r => (r.Sweep, r.Trial, r.Status, Key: (r.Sweep.SweepId, r.Trial.TrialId, r.Status.Attempts))).ToList();
+        foreach (var r in running) _lastHeard.TryAdd(r.Key, now);
+        var silent = running.Where(r => now - _lastHeard[r.Key] > _options.AttemptTimeout).ToList();
+        foreach (var key in _lastHeard.Keys.Where(k => _state.Find(k.SweepId) is not { } s || !s.IsCurrent(k.TrialId, k.Attempt)).ToList())
+            _lastHeard.Remove(key);
+        if (silent.Count == 0) return;
+        var stops = silent.Select(r => (r.Sweep.SweepId, r.Trial.TrialId, r.Status.Attempts, SlotPath: r.Sweep.SlotPath(r.Trial.TrialId))).ToList();
+        var lost = silent.Select(r => Lost(r.Sweep, r.Trial, r.Status, AttemptLoss.Crashed,
+            $"nothing heard from {r.Status.Slot} for {_options.AttemptTimeout} (the slot hung or its messages are lost)")).ToList();
+        PersistThen(lost, () =>
+        {
+            foreach (var (sweepId, trialId, attempt, slotPath) in stops)
+            {
+                _lastHeard.Remove((sweepId, trialId, attempt));
+                TellSlot(sweepId, trialId, slotPath, new CancelTrial(sweepId, trialId, attempt, $"no heartbeat for {_options.AttemptTimeout}"));
+            }
+            AnnounceWorkIfPending();
+        });
     }
 
     private static TrialAttemptLost Lost(SweepState sweep, TrialSpec trial, TrialStatus status, AttemptLoss loss, string reason) =>

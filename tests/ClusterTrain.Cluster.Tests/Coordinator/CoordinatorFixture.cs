@@ -60,10 +60,12 @@ public abstract class CoordinatorFixture : IAsyncLifetime
     }
 
     /// <param name="snapshotEvery">The coordinator's <see cref="CoordinatorOptions.SnapshotEvery"/>; its default when null.</param>
-    protected IActorRef StartCoordinator(int? snapshotEvery = null)
+    /// <param name="attemptTimeout">The coordinator's <see cref="CoordinatorOptions.AttemptTimeout"/>; its default when null.</param>
+    protected IActorRef StartCoordinator(int? snapshotEvery = null, TimeSpan? attemptTimeout = null)
     {
         var options = new CoordinatorOptions { CheckpointRoot = CheckpointRoot };
         if (snapshotEvery is { } every) options.SnapshotEvery = every;
+        if (attemptTimeout is { } timeout) options.AttemptTimeout = timeout;
         return Member.System.ActorOf(SweepCoordinator.Props(options), $"coordinator-{++_incarnation}");
     }
 
