@@ -3,7 +3,7 @@
 # Extra arguments go to `dotnet test` (e.g. ./test.sh --filter "FullyQualifiedName~Models").
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
-bash build/prerequisites.sh
+bash build/prerequisites.sh --tests
 dotnet build ClusterTrain.sln -c Release -nologo -v q -clp:ErrorsOnly
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

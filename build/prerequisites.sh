@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what building and testing ClusterTrain needs beyond the .NET 10 SDK, and nothing on hosts
-# that already have it: Chromium for the dashboard's browser test (as root, on Debian), and the tools of
-# the libstdc++ workaround (docs/libstdcxx-workaround.md), only on hosts whose libstdc++ lacks
-# GLIBCXX_3.4.32 (Debian 12 and older).
+# that already have it: Chromium for the dashboard's browser test (as root, on Debian), the tools of the
+# libstdc++ workaround (docs/libstdcxx-workaround.md), only on hosts whose libstdc++ lacks GLIBCXX_3.4.32
+# (Debian 12 and older), and PostgreSQL (Debian 12: 15), whose binaries the journal tests run a throwaway
+# server from (no system service is used): only with --tests (test.sh), so that `./clustertrain` never
+# installs a database or a browser.
 set -euo pipefail
 
 if ! command -v dotnet >/dev/null 2>&1; then
@@ -24,15 +26,23 @@ if needs_patch_tools; then
   command -v readelf >/dev/null 2>&1 || missing+=(binutils)
 fi
 # The dashboard's browser test drives headless Chromium (it skips, saying so, where Chromium is missing).
-if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+if [ "${1:-}" = "--tests" ] && ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "prerequisites: installing chromium and chromium-driver (Debian packages) for the dashboard's browser test"
   apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
+# The PostgreSQL journal tests start a throwaway server from these binaries (and skip without them).
+if [ "${1:-}" = "--tests" ] && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    missing+=(postgresql)
+  else
+    echo "prerequisites: PostgreSQL is not installed; its journal tests will be skipped (apt-get install postgresql)." >&2
+  fi
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "prerequisites: installing ${missing[*]} (Debian packages) for the libstdc++ workaround"
+  echo "prerequisites: installing ${missing[*]} (Debian packages) for the libstdc++ workaround and the journal tests"
   apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else

@@ -29,6 +29,19 @@ public sealed class CoordinatorOptions
     /// <summary>The coordinator's id in the journal; a different id starts with no sweeps.</summary>
     public string PersistenceId { get; set; } = "sweep-coordinator";
 
+    /// <summary>
+    /// The coordinator stores a snapshot of its state (statistics included) after this many journal events, and
+    /// recovery replays only the events after the latest one. 0: none taken, and recovery ignores stored ones.
+    /// </summary>
+    public int SnapshotEvery { get; set; } = 1000;
+
+    /// <summary>
+    /// A running attempt the coordinator hears nothing of (heartbeat, progress, statistics) for this long is lost and
+    /// counted, its trial pending again, and its slot is told to stop it. Must exceed the nodes' heartbeat interval
+    /// (5 s by default) with room for load. Zero: no timeout.
+    /// </summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
     public IReadOnlyList<Problem> Check()
     {
         var problems = new List<Problem>();
@@ -36,6 +49,10 @@ public sealed class CoordinatorOptions
             problems.Add(new Problem($"{Section}:{nameof(CheckpointRoot)}", "is empty; name a folder every GPU node can reach."));
         if (MaxTrialsPerSweep < 1)
             problems.Add(new Problem($"{Section}:{nameof(MaxTrialsPerSweep)}", $"{MaxTrialsPerSweep} is not a positive number of trials."));
+        if (SnapshotEvery < 0)
+            problems.Add(new Problem($"{Section}:{nameof(SnapshotEvery)}", $"{SnapshotEvery} is not a number of events (0: no snapshots)."));
+        if (AttemptTimeout < TimeSpan.Zero)
+            problems.Add(new Problem($"{Section}:{nameof(AttemptTimeout)}", $"{AttemptTimeout} is not a time span (00:00:00: no timeout)."));
         if (string.IsNullOrWhiteSpace(PersistenceId))
             problems.Add(new Problem($"{Section}:{nameof(PersistenceId)}", "is empty."));
         return problems;

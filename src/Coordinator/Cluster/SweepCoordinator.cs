@@ -20,7 +20,7 @@ namespace ClusterTrain.Coordinator.Cluster;
 /// Failed once the sweep's attempts are used up); a member that left on purpose costs its trials no attempt.
 /// The protocol is in ClusterTrain.Shared.Cluster.
 /// </summary>
-public sealed class SweepCoordinator : ReceivePersistentActor
+public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
 {
     public static Props Props(CoordinatorOptions options) => Akka.Actor.Props.Create(() => new SweepCoordinator(options));
 
@@ -32,6 +32,17 @@ public sealed class SweepCoordinator : ReceivePersistentActor
     private readonly HashSet<string> _leaving = [];
     private readonly HashSet<IActorRef> _idleSlots = [];
     private readonly Dictionary<(string SweepId, string TrialId), IActorRef> _slots = [];
+    private long _snapshotAt;
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    private readonly Dictionary<(string SweepId, string TrialId, int Attempt), TimeSpan> _lastHeard = [];
+
+    /// <summary>Checks, now and then, for running attempts that have gone silent.</summary>
+    private sealed class CheckSilentAttempts
+    {
+        public static readonly CheckSilentAttempts Instance = new();
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public SweepCoordinator(CoordinatorOptions options)
     {
@@ -39,11 +50,20 @@ public sealed class SweepCoordinator : ReceivePersistentActor
         if (problems.Count > 0) throw new ConfigException(problems);
         _options = options;
         PersistenceId = options.PersistenceId;
+        Recover<SnapshotOffer>(offer =>
+        {
+            _state.Restore((CoordinatorSnapshot)offer.Snapshot);
+            _snapshotAt = offer.Metadata.SequenceNr;
+        });
         Recover<ISweepEvent>(e => _state.Apply(e));
         AwaitingMembership();
     }
 
     public override string PersistenceId { get; }
+
+    /// <summary>With snapshots off, recovery replays the whole journal and ignores any snapshot stored before.</summary>
+    public override Recovery Recovery =>
+        _options.SnapshotEvery == 0 ? new Recovery(SnapshotSelectionCriteria.None) : base.Recovery;
 
     protected override void PreStart()
     {
@@ -76,6 +96,13 @@ public sealed class SweepCoordinator : ReceivePersistentActor
             {
                 Become(Active);
                 Stash.UnstashAll();
+                if (_options.AttemptTimeout > TimeSpan.Zero)
+                {
+                    // Attempts recovered running get a full timeout from now: the slots heartbeat to the new incarnation.
+                    foreach (var r in _state.AllRunning()) Heard(r.Sweep.SweepId, r.Trial.TrialId, r.Status.Attempts);
+                    var every = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(100).Ticks, _options.AttemptTimeout.Ticks / 4));
+                    Timers.StartPeriodicTimer(nameof(CheckSilentAttempts), CheckSilentAttempts.Instance, every);
+                }
             });
         });
         CommandAny(_ => Stash.Stash());
@@ -96,7 +123,14 @@ public sealed class SweepCoordinator : ReceivePersistentActor
         Command<GetSweepGradients>(OnGetGradients);
         Command<ListSweeps>(_ => Sender.Tell(new SweepList(
             _state.Sweeps.Select(s => new SweepListing(s.SweepId, s.Spec, s.Cancelled, s.Counts())).ToList())));
+        Command<CheckSilentAttempts>(_ => OnCheckSilentAttempts());
         Command<ClusterEvent.MemberRemoved>(OnMemberRemoved);
+        // Only the latest snapshot is kept; the journal keeps every event.
+        Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
+        Command<SaveSnapshotFailure>(f =>
+            _log.Warning("The snapshot at event {0} was not stored ({1}); recovery replays from the one before", f.Metadata.SequenceNr, f.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(f => _log.Warning("Older snapshots were not deleted: {0}", f.Cause.Message));
         Command<ClusterEvent.IMemberEvent>(e =>
         {
             if (e.Member.Status is MemberStatus.Joining or MemberStatus.WeaklyUp or MemberStatus.Up)
@@ -141,9 +175,10 @@ public sealed class SweepCoordinator : ReceivePersistentActor
             var attempt = sweep.Status(trial.TrialId).Attempts + 1;
             var assigned = new TrialAssigned(sweep.SweepId, trial.TrialId, attempt, slot.Node, slot.Index, slot.Device,
                 sender.Path.ToStringWithAddress(_cluster.SelfAddress));
-            Persist(assigned, e =>
+            Store(assigned, e =>
             {
                 _state.Apply(e);
+                Heard(e.SweepId, e.TrialId, e.Attempt);
                 _slots[(e.SweepId, e.TrialId)] = sender;
                 Context.Watch(sender);
                 sender.Tell(new StartTrial(e.SweepId, e.TrialId, e.Attempt,
@@ -163,14 +198,21 @@ public sealed class SweepCoordinator : ReceivePersistentActor
         }
         _slots[(m.SweepId, m.TrialId)] = Sender;
         Context.Watch(Sender);
+        Heard(m.SweepId, m.TrialId, m.Attempt);
     }
 
-    private void OnProgress(TrialProgressed m) => CurrentSweep(m)?.ReportProgress(m.TrialId, m.Progress);
+    private void OnProgress(TrialProgressed m)
+    {
+        if (CurrentSweep(m) is not { } sweep) return;
+        sweep.ReportProgress(m.TrialId, m.Progress);
+        Heard(m.SweepId, m.TrialId, m.Attempt);
+    }
 
     private void OnStatsBatch(GradientStatsBatch batch)
     {
         var sender = Sender;
         var accepted = new GradientStatsBatchAccepted(batch.SweepId, batch.TrialId, batch.Attempt, batch.SequenceNr);
+        if (CurrentSweep(batch) is { }) Heard(batch.SweepId, batch.TrialId, batch.Attempt);
         if (CurrentSweep(batch) is not { } sweep)
         {
             _log.Info("Dropped statistics batch {0} of {1} attempt {2}: {3}", batch.SequenceNr, batch.TrialId, batch.Attempt, Superseded(batch));
@@ -189,7 +231,7 @@ public sealed class SweepCoordinator : ReceivePersistentActor
             _log.Warning("Statistics batch {0} of {1} attempt {2} came before batch {3}; not stored", batch.SequenceNr, batch.TrialId, batch.Attempt, last + 1);
             return;
         }
-        Persist(new StatsBatchRecorded(batch.SweepId, batch.TrialId, batch.Attempt, batch.SequenceNr, batch.Snapshots), e =>
+        Store(new StatsBatchRecorded(batch.SweepId, batch.TrialId, batch.Attempt, batch.SequenceNr, batch.Snapshots), e =>
         {
             _state.Apply(e);
             sender.Tell(accepted);
@@ -206,7 +248,7 @@ public sealed class SweepCoordinator : ReceivePersistentActor
             sender.Tell(accepted);
             return;
         }
-        Persist(new TrialEnded(finished.SweepId, finished.TrialId, finished.Attempt, finished.Result), e =>
+        Store(new TrialEnded(finished.SweepId, finished.TrialId, finished.Attempt, finished.Result), e =>
         {
             _state.Apply(e);
             _slots.Remove((e.SweepId, e.TrialId));
@@ -247,7 +289,7 @@ public sealed class SweepCoordinator : ReceivePersistentActor
             sender.Tell(new SweepAccepted(known.SweepId, known.Spec.Name, known.Trials.Count, AlreadyKnown: true));
             return;
         }
-        Persist(new SweepSubmitted(parsed.SweepId, submit.SpecYaml, submit.SourceName, baseDirectory), e =>
+        Store(new SweepSubmitted(parsed.SweepId, submit.SpecYaml, submit.SourceName, baseDirectory), e =>
         {
             _state.Apply(e, parsed);
             sender.Tell(new SweepAccepted(parsed.SweepId, parsed.Spec.Name, parsed.Trials.Count, AlreadyKnown: false));
@@ -293,7 +335,7 @@ public sealed class SweepCoordinator : ReceivePersistentActor
         }
         var counts = sweep.Counts();
         var running = sweep.Running().Select(r => (r.Trial.TrialId, r.Status.Attempts, SlotPath: sweep.SlotPath(r.Trial.TrialId))).ToList();
-        Persist(new SweepCancelled(sweep.SweepId, cancel.Reason), e =>
+        Store(new SweepCancelled(sweep.SweepId, cancel.Reason), e =>
         {
             _state.Apply(e);
             foreach (var (trialId, attempt, slotPath) in running)
@@ -316,6 +358,38 @@ public sealed class SweepCoordinator : ReceivePersistentActor
         PersistThen(lost, AnnounceWorkIfPending);
     }
 
+    private void Heard(string sweepId, string trialId, int attempt)
+    {
+        if (_options.AttemptTimeout > TimeSpan.Zero) _lastHeard[(sweepId, trialId, attempt)] = _clock.Elapsed;
+    }
+
+    /// <summary>
+    /// A running attempt unheard for <see cref="CoordinatorOptions.AttemptTimeout"/> (its slot hung, or its messages are
+    /// lost) is lost and counted like a crash; its slot is told to stop it, in case it still runs.
+    /// </summary>
+    private void OnCheckSilentAttempts()
+    {
+        var now = _clock.Elapsed;
+        var running = _state.AllRunning().Select(r => (r.Sweep, r.Trial, r.Status, Key: (r.Sweep.SweepId, r.Trial.TrialId, r.Status.Attempts))).ToList();
+        foreach (var r in running) _lastHeard.TryAdd(r.Key, now);
+        var silent = running.Where(r => now - _lastHeard[r.Key] > _options.AttemptTimeout).ToList();
+        foreach (var key in _lastHeard.Keys.Where(k => _state.Find(k.SweepId) is not { } s || !s.IsCurrent(k.TrialId, k.Attempt)).ToList())
+            _lastHeard.Remove(key);
+        if (silent.Count == 0) return;
+        var stops = silent.Select(r => (r.Sweep.SweepId, r.Trial.TrialId, r.Status.Attempts, SlotPath: r.Sweep.SlotPath(r.Trial.TrialId))).ToList();
+        var lost = silent.Select(r => Lost(r.Sweep, r.Trial, r.Status, AttemptLoss.Crashed,
+            $"nothing heard from {r.Status.Slot} for {_options.AttemptTimeout} (the slot hung or its messages are lost)")).ToList();
+        PersistThen(lost, () =>
+        {
+            foreach (var (sweepId, trialId, attempt, slotPath) in stops)
+            {
+                _lastHeard.Remove((sweepId, trialId, attempt));
+                TellSlot(sweepId, trialId, slotPath, new CancelTrial(sweepId, trialId, attempt, $"no heartbeat for {_options.AttemptTimeout}"));
+            }
+            AnnounceWorkIfPending();
+        });
+    }
+
     private static TrialAttemptLost Lost(SweepState sweep, TrialSpec trial, TrialStatus status, AttemptLoss loss, string reason) =>
         new(sweep.SweepId, trial.TrialId, status.Attempts, loss, reason);
 
@@ -331,7 +405,24 @@ public sealed class SweepCoordinator : ReceivePersistentActor
         {
             _state.Apply(e);
             if (e is ITrialAttemptMessage m) _slots.Remove((m.SweepId, m.TrialId));
+            SnapshotIfDue();
         }, then);
+    }
+
+    /// <summary>Stores one event, then runs <paramref name="handler"/> (which applies it) and takes a snapshot when one is due.</summary>
+    private void Store<TEvent>(TEvent e, Action<TEvent> handler) where TEvent : ISweepEvent =>
+        Persist(e, stored =>
+        {
+            handler(stored);
+            SnapshotIfDue();
+        });
+
+    /// <summary>A snapshot every <see cref="CoordinatorOptions.SnapshotEvery"/> events, so that recovery replays only the rest.</summary>
+    private void SnapshotIfDue()
+    {
+        if (_options.SnapshotEvery <= 0 || LastSequenceNr - _snapshotAt < _options.SnapshotEvery || !_state.CanSnapshot) return;
+        _snapshotAt = LastSequenceNr;
+        SaveSnapshot(_state.ToSnapshot());
     }
 
     /// <summary>

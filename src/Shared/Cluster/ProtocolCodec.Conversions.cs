@@ -108,6 +108,46 @@ public static partial class ProtocolCodec
             d.Trials.Select(FromData).ToList());
     }
 
+    private static CoordinatorSnapshotData ToData(CoordinatorSnapshot m) => new() { Sweeps = { m.Sweeps.Select(ToData) } };
+
+    private static CoordinatorSnapshot FromData(CoordinatorSnapshotData d) => new(d.Sweeps.Select(FromData).ToList());
+
+    private static SweepSnapshotData ToData(SweepSnapshot m) => new()
+    {
+        Submitted = ToData(m.Submitted), Cancelled = m.Cancelled, Trials = { m.Trials.Select(ToData) }, EndedOrder = { m.EndedOrder },
+    };
+
+    private static SweepSnapshot FromData(SweepSnapshotData d) =>
+        new(FromData(Required(d.Submitted, "SweepSnapshot", "submitted")), d.Cancelled, d.Trials.Select(FromData).ToList(), d.EndedOrder.ToList());
+
+    private static TrialSnapshotData ToData(TrialStateSnapshot m)
+    {
+        var data = new TrialSnapshotData
+        {
+            TrialId = m.TrialId, State = (TrialStateData)(int)m.Status.State, Attempts = m.Status.Attempts, Released = m.Status.Released,
+            StatsSequence = m.StatsSequence,
+            Gradients = { m.Gradients.Select(g => new AttemptStepData { Attempt = g.Attempt, Snapshot = ToData(g.Snapshot) }) },
+        };
+        if (m.Status.Slot is { } slot) data.Slot = new TrialSlotData { Node = slot.Node, Index = slot.Index, Device = slot.Device };
+        if (m.Status.Reason is not null) data.Reason = m.Status.Reason;
+        if (m.Result is not null) data.Result = ToData(m.Result);
+        if (m.SlotPath is not null) data.SlotPath = m.SlotPath;
+        return data;
+    }
+
+    private static TrialStateSnapshot FromData(TrialSnapshotData d) => new(
+        d.TrialId,
+        new TrialStatus(
+            Known((TrialState)(int)d.State, "TrialSnapshot", "state"),
+            d.Attempts,
+            d.Slot is { } s ? new TrialSlot(s.Node, s.Index, s.Device) : null,
+            d.HasReason ? d.Reason : null,
+            d.Released),
+        d.Result is { } r ? FromData(r) : null,
+        d.HasSlotPath ? d.SlotPath : null,
+        d.StatsSequence,
+        d.Gradients.Select(g => new AttemptStep(g.Attempt, FromData(Required(g.Snapshot, "AttemptStep", "snapshot")))).ToList());
+
     private static TrialReportData ToData(TrialReport m)
     {
         var data = new TrialReportData

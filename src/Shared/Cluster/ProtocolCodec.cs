@@ -57,6 +57,9 @@ public static partial class ProtocolCodec
         Register<TrialAttemptLost, TrialAttemptLostData>("TrialAttemptLost", ToData, FromData),
         Register<SweepCancelled, SweepReasonData>("SweepCancelled",
             m => new SweepReasonData { SweepId = m.SweepId, Reason = m.Reason }, d => new SweepCancelled(d.SweepId, d.Reason)),
+
+        // snapshot store
+        Register<CoordinatorSnapshot, CoordinatorSnapshotData>("CoordinatorSnapshot", ToData, FromData),
     ];
 
     private static readonly Dictionary<Type, Entry> ByType = Entries.ToDictionary(e => e.Type);

@@ -34,10 +34,13 @@ public abstract class CoordinatorFixture : IAsyncLifetime
 
     protected string JournalFile => Path.Combine(_folder.Path, PersistenceOptions.DefaultSqliteFile);
 
+    /// <summary>The journal: an SQLite file in the test's folder unless a test class says otherwise.</summary>
+    protected virtual PersistenceOptions Persistence => new();
+
     public async Task InitializeAsync()
     {
         Member = await ClusterMember.StartAsync(ClusterRoles.Coordinator,
-            configure: builder => builder.AddSweepJournal(new PersistenceOptions(), _folder.Path));
+            configure: builder => builder.AddSweepJournal(Persistence, _folder.Path));
         Kit = new TestKit(Member.System);
         Client = Kit.CreateTestProbe();
         Coordinator = StartCoordinator();
@@ -56,8 +59,15 @@ public abstract class CoordinatorFixture : IAsyncLifetime
         _folder.Dispose();
     }
 
-    protected IActorRef StartCoordinator() =>
-        Member.System.ActorOf(SweepCoordinator.Props(new CoordinatorOptions { CheckpointRoot = CheckpointRoot }), $"coordinator-{++_incarnation}");
+    /// <param name="snapshotEvery">The coordinator's <see cref="CoordinatorOptions.SnapshotEvery"/>; its default when null.</param>
+    /// <param name="attemptTimeout">The coordinator's <see cref="CoordinatorOptions.AttemptTimeout"/>; its default when null.</param>
+    protected IActorRef StartCoordinator(int? snapshotEvery = null, TimeSpan? attemptTimeout = null)
+    {
+        var options = new CoordinatorOptions { CheckpointRoot = CheckpointRoot };
+        if (snapshotEvery is { } every) options.SnapshotEvery = every;
+        if (attemptTimeout is { } timeout) options.AttemptTimeout = timeout;
+        return Member.System.ActorOf(SweepCoordinator.Props(options), $"coordinator-{++_incarnation}");
+    }
 
     protected void StopCoordinator()
     {

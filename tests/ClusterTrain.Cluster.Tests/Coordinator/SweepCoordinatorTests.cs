@@ -192,6 +192,37 @@ public class SweepCoordinatorTests : CoordinatorFixture
     }
 
     [Fact]
+    public void An_attempt_unheard_for_the_attempt_timeout_is_lost_counted_and_its_slot_told_to_stop_while_a_heartbeating_one_goes_on()
+    {
+        StopCoordinator();
+        Coordinator = StartCoordinator(attemptTimeout: TimeSpan.FromSeconds(1));
+        var sweepId = Submit(Specs.FourTrials(concurrency: 2));
+        var (hung, alive) = (Slot(), Slot());
+        var silent = Pull(hung, 0);
+        var beating = Pull(alive, 1);
+
+        // The hung slot says nothing; the other heartbeats until the hung one is told to stop.
+        CancelTrial? stop = null;
+        var patience = System.Diagnostics.Stopwatch.StartNew();
+        while (stop is null && patience.Elapsed < Wait)
+        {
+            alive.Send(Coordinator, new TrialStillRunning(sweepId, beating.TrialId, beating.Attempt));
+            stop = hung.ReceiveOne(TimeSpan.FromMilliseconds(200)) as CancelTrial;
+        }
+        Assert.NotNull(stop);
+        var lost = Trial(sweepId, silent.TrialId);
+        var stillRunning = Trial(sweepId, beating.TrialId);
+        var retried = Pull(Slot(), 2);
+
+        Assert.Equal((silent.TrialId, silent.Attempt), (stop.TrialId, stop.Attempt));
+        Assert.Equal((TrialState.Pending, 1), (lost.State, lost.Attempts));
+        Assert.Contains("nothing heard from", lost.Reason);
+        Assert.DoesNotContain("not counted", lost.Reason);
+        Assert.Equal(TrialState.Running, stillRunning.State);
+        Assert.Equal((silent.TrialId, 2), (retried.TrialId, retried.Attempt));
+    }
+
+    [Fact]
     public void A_crash_on_the_last_attempt_fails_the_trial_with_the_reason_and_the_sweep_goes_on()
     {
         var yaml = Specs.FourTrials(concurrency: 1, maxAttempts: 2);

@@ -50,7 +50,17 @@ public class ProtocolCodecTests
         new TrialEnded("sw", "tr", 1, Stats.Completed()),
         new TrialAttemptLost("sw", "tr", 1, AttemptLoss.NodeLost, "node left"),
         new TrialAttemptLost("sw", "tr", 1, AttemptLoss.Crashed, "exit code 1"),
+        new TrialAttemptLost("sw", "tr", 1, AttemptLoss.NodeLeft, "scale-down"),
         new SweepCancelled("sw", "user asked"),
+        new CoordinatorSnapshot([
+            new SweepSnapshot(new SweepSubmitted("sw", "name: s\n", "sweep.yaml", "/specs"), Cancelled: false,
+                [
+                    new TrialStateSnapshot("tr", new TrialStatus(TrialState.Running, 3, new TrialSlot("akka.tcp://clustertrain@h:1", 0, "cpu"), "resumed", Released: 1),
+                        null, "akka.tcp://clustertrain@h:1/user/slot-0", 2, [new AttemptStep(2, Stats.Snapshot(0, layers: 2)), new AttemptStep(3, Stats.Snapshot(10, layers: 2))]),
+                    new TrialStateSnapshot("tr2", new TrialStatus(TrialState.Completed, 1), Stats.Completed(), null, 0, []),
+                ],
+                ["tr2"]),
+        ]),
     }.Select(m => new[] { m });
 
     [Theory]

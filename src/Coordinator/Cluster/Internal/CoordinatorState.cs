@@ -14,6 +14,7 @@ internal sealed class CoordinatorState
     private readonly Dictionary<string, SweepState> _sweeps = [];
     private readonly List<SweepState> _order = [];
     private readonly Dictionary<string, IReadOnlyList<string>> _unreadable = [];
+    private readonly Dictionary<string, SweepSubmitted> _submitted = [];
 
     public IReadOnlyList<SweepState> Sweeps => _order;
 
@@ -108,6 +109,25 @@ internal sealed class CoordinatorState
             throw new InvalidOperationException(
                 $"Sweep {e.SweepId} from {e.SourceName} now expands to sweep {sweep.SweepId}: the expansion rules changed since it was stored.");
         _sweeps[sweep.SweepId] = sweep;
+        _submitted[sweep.SweepId] = e;
         _order.Add(sweep);
+    }
+
+    /// <summary>
+    /// A snapshot holds every sweep whole. None is taken while a sweep is unreadable: its events were skipped, and
+    /// only the journal keeps them for the incarnation that can read it again.
+    /// </summary>
+    public bool CanSnapshot => _unreadable.Count == 0;
+
+    public CoordinatorSnapshot ToSnapshot() => new(_order.Select(s => s.ToSnapshot(_submitted[s.SweepId])).ToList());
+
+    /// <summary>The state of a snapshot, into a state with no event applied yet; a sweep that no longer reads is set aside as on replay.</summary>
+    public void Restore(CoordinatorSnapshot snapshot)
+    {
+        foreach (var sweep in snapshot.Sweeps)
+        {
+            Apply(sweep.Submitted);
+            if (_sweeps.TryGetValue(sweep.Submitted.SweepId, out var state)) state.Restore(sweep);
+        }
     }
 }

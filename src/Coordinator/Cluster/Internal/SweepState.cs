@@ -22,6 +22,7 @@ internal sealed class SweepState
     private readonly Dictionary<string, StepProgress> _progress = [];
     private readonly SortedSet<int> _pending = [];
     private readonly SortedDictionary<int, TrialSpec> _running = [];
+    private readonly List<string> _endedOrder = [];
 
     public SweepState(string sweepId, SweepSpec spec, IReadOnlyList<TrialSpec> trials)
     {
@@ -129,10 +130,46 @@ internal sealed class SweepState
         _results[e.TrialId] = e.Result;
         if (!_gradients.TryGetValue(e.TrialId, out var gradients)) return;
         gradients.Settle(e.Attempt, e.Result.ResumedFromStep);
-        var trial = _trials[e.TrialId];
+        Aggregate(e.TrialId, gradients);
+    }
+
+    /// <summary>Adds an ended trial's statistics to its configuration's spread across seeds.</summary>
+    private void Aggregate(string trialId, TrialGradients gradients)
+    {
+        var trial = _trials[trialId];
         if (!_seedAggregates.TryGetValue(trial.ConfigurationKey, out var aggregate))
             _seedAggregates[trial.ConfigurationKey] = aggregate = new SeedAggregate();
         foreach (var snapshot in gradients.Snapshots()) aggregate.Add(trial.Seed, snapshot);
+        // Kept for snapshots: the aggregates are rebuilt in this order, so that their sums come out bit for bit.
+        _endedOrder.Add(trialId);
+    }
+
+    /// <summary>This sweep as a snapshot holds it; <paramref name="submitted"/> is the event that created it.</summary>
+    internal SweepSnapshot ToSnapshot(SweepSubmitted submitted) => new(
+        submitted,
+        Cancelled,
+        Trials.Select(t => new TrialStateSnapshot(t.TrialId, _statuses[t.TrialId], Result(t.TrialId), SlotPath(t.TrialId),
+            LastStatsSequence(t.TrialId), _gradients.TryGetValue(t.TrialId, out var g) ? g.Steps() : [])).ToList(),
+        _endedOrder.ToList());
+
+    /// <summary>Takes the state a snapshot holds; this sweep must be as freshly parsed, with no event applied.</summary>
+    /// <exception cref="InvalidOperationException">The snapshot names a trial this sweep does not have.</exception>
+    internal void Restore(SweepSnapshot snapshot)
+    {
+        Cancelled = snapshot.Cancelled;
+        foreach (var t in snapshot.Trials)
+        {
+            if (!_trials.ContainsKey(t.TrialId))
+                throw new InvalidOperationException($"The snapshot holds trial {t.TrialId}, which sweep {SweepId} does not expand to.");
+            Set(t.TrialId, t.Status);
+            if (t.Result is not null) _results[t.TrialId] = t.Result;
+            if (t.SlotPath is not null) _slotPaths[t.TrialId] = t.SlotPath;
+            _statsSequence[t.TrialId] = t.StatsSequence;
+            if (t.Gradients.Count == 0) continue;
+            var gradients = _gradients[t.TrialId] = new TrialGradients();
+            foreach (var step in t.Gradients) gradients.Add(step.Attempt, [step.Snapshot]);
+        }
+        foreach (var trialId in snapshot.EndedOrder) Aggregate(trialId, _gradients[trialId]);
     }
 
     internal void Apply(TrialAttemptLost e)

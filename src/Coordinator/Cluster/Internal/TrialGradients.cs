@@ -1,3 +1,4 @@
+using ClusterTrain.Shared.Cluster;
 using ClusterTrain.Shared.GradientStats;
 
 namespace ClusterTrain.Coordinator.Cluster.Internal;
@@ -40,6 +41,10 @@ internal sealed class TrialGradients
         foreach (var stale in _steps.Where(s => s.Key >= resumedFromStep && s.Value.Attempt < finalAttempt).Select(s => s.Key).ToList())
             _steps.Remove(stale);
     }
+
+    /// <summary>Every step with the attempt it holds the report of, for a snapshot; <see cref="Add"/> each back to restore.</summary>
+    public IReadOnlyList<AttemptStep> Steps() =>
+        _steps.Select(s => new AttemptStep(s.Value.Attempt, new GradientSnapshot(s.Key, s.Value.Layers.Values.ToList()))).ToList();
 
     /// <summary>Every step, ascending, its layers in depth order.</summary>
     public IReadOnlyList<GradientSnapshot> Snapshots() =>
