@@ -42,8 +42,8 @@ public static class ReportPlots
     public static IReadOnlyList<ReportPlotFile> All { get; } =
         [GradientFlowStart, GradientFlowEnd, TrainingCurves, TestErrorByDepth, GradientHistograms];
 
-    /// <summary>Writes every plot of <see cref="All"/> into <paramref name="folder"/>.</summary>
-    public static void WriteAll(ReportPlotData data, string folder, Action<string, Action<string>> writeFile)
+    /// <summary>Draws every plot of <see cref="All"/>; <paramref name="writeFile"/> gets each file name and a function that saves it to a path.</summary>
+    public static void WriteAll(ReportPlotData data, Action<string, Action<string>> writeFile)
     {
         writeFile(GradientFlowStart.FileName, path => GradientFlow(data.GradientFlowAtStart, "Gradient flow at initialisation (first snapshot)")
             .SavePng(path, GradientFlowStart.Width, GradientFlowStart.Height));

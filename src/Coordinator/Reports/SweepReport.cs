@@ -104,16 +104,14 @@ public sealed class SweepReport
             _trials.SelectMany(t => Snapshots(t.TrialId).Select(s => new TrialSnapshot(t.TrialId, s)))));
         WriteText(CurvesFile, CurvesCsv);
         WriteText(SummaryFile, writer => writer.Write(JsonSerializer.Serialize(Summary(), Json)));
-        ReportPlots.WriteAll(Plots, folder, WriteFile);
+        ReportPlots.WriteAll(Plots, WriteFile);
 
         var now = DateTimeOffset.UtcNow;
         foreach (var trial in _trials)
         {
-            var snapshots = Snapshots(trial.TrialId);
-            _reports.TryGetValue(trial.TrialId, out var report);
-            if (snapshots.Count == 0 && report?.Result is null) continue;
+            if (!HasTensorBoardRun(trial)) continue;
             var run = Path.Combine(folder, TensorBoardEvents.Folder, TensorBoardEvents.RunName(trial));
-            var path = TensorBoardEvents.Write(run, trial, report, snapshots, now);
+            var path = TensorBoardEvents.Write(run, trial, _reports.GetValueOrDefault(trial.TrialId), Snapshots(trial.TrialId), now);
             written.Add(Path.GetRelativePath(folder, path).Replace(Path.DirectorySeparatorChar, '/'));
         }
         WriteText(ReportPage.FileName, writer => writer.Write(Page()));
@@ -174,9 +172,12 @@ public sealed class SweepReport
                 (CurvesFile, "training loss and error of every snapshot step"),
                 (SummaryFile, "counts, trials, results and the comparison, as JSON"),
             ],
-            _trials.Any(t => Snapshots(t.TrialId).Count > 0 || (_reports.TryGetValue(t.TrialId, out var r) && r.Result is not null))
-                ? TensorBoardEvents.Folder : null);
+            _trials.Any(HasTensorBoardRun) ? TensorBoardEvents.Folder : null);
     }
+
+    /// <summary>A trial has something to show in TensorBoard: snapshots or a result.</summary>
+    private bool HasTensorBoardRun(TrialSpec trial) =>
+        Snapshots(trial.TrialId).Count > 0 || _reports.GetValueOrDefault(trial.TrialId)?.Result is not null;
 
     private IReadOnlyList<GradientSnapshot> Snapshots(string trialId) =>
         _gradients.Trials.TryGetValue(trialId, out var snapshots) ? snapshots : [];
