@@ -37,6 +37,11 @@ public class RunCommandTests
         Assert.Equal(2, gradstats.Skip(1).Select(l => l.Split(',')[0]).Distinct().Count());
         Assert.Contains("\"completed\": 2", File.ReadAllText(Path.Combine(folder, "out", "summary.json")));
         Assert.Contains("grad ratio first", first.Stdout);
+        // The training means ride on every snapshot from the trial process to the report: 2 trials, snapshots at steps 0, 2, 4.
+        var curves = File.ReadAllLines(Path.Combine(folder, "out", "curves.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(2 * 3, curves.Count);
+        Assert.All(curves, row => Assert.InRange(double.Parse(row[4], System.Globalization.CultureInfo.InvariantCulture), 0, 1));
+        Assert.True(File.Exists(Path.Combine(folder, "out", "index.html")), "no index.html");
 
         Assert.True(second.ExitCode == 0, second.Stdout + second.Stderr);
         Assert.Contains("resuming the stored sweep", second.Stdout);

@@ -30,7 +30,7 @@ public static class RunCommand
         var slots = new Option<int?>("--slots-per-node") { Description = "Slots (concurrent trials) per node on CPU (default CLUSTERTRAIN_NODE__SLOTS, else 1)." };
         var output = new Option<DirectoryInfo?>("--out", "-o")
         {
-            Description = "Output folder: journal (clustertrain.db), checkpoints, trials.csv, gradstats.csv, summary.json. Default runs/<sweep name>.",
+            Description = "Output folder: journal (clustertrain.db), checkpoints, and the report (index.html, plots, trials.csv, gradstats.csv, curves.csv, summary.json, tensorboard/). Default runs/<sweep name>.",
         };
         var command = new Command("run", "Run a sweep on a local cluster of a coordinator and N GPU nodes; the same command resumes it.")
         {
@@ -146,11 +146,11 @@ public static class RunCommand
                 return ExitCodes.Interrupted;
             }
             var report = await SweepClient.ReportAsync(coordinator.Coordinator, spec, accepted.SweepId);
-            report.WriteTo(folder);
+            var written = report.WriteTo(folder);
             Console.WriteLine();
             Console.Write(report.FormatComparison());
             Console.WriteLine($"{report.Counts.Completed} completed, {report.Counts.Diverged} diverged, {report.Counts.Failed} failed, {report.Counts.Cancelled} cancelled; " +
-                $"wrote {SweepReport.TrialsFile}, {SweepReport.GradStatsFile}, {SweepReport.CurvesFile}, {SweepReport.SummaryFile} to {folder}");
+                $"wrote the report ({written.Count} files) to {folder}: open {Path.Combine(folder, ReportPage.FileName)}");
             return SweepClient.ExitCodeOf(report.Counts);
         }
         finally

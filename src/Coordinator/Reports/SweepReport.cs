@@ -16,10 +16,18 @@ namespace ClusterTrain.Coordinator.Reports;
 public sealed record ComparisonRow(
     string Family, int Depth, bool Shortcuts, int Trials, double? TestError, double? FinalTrainLoss, double? RatioFirst, double? RatioLast);
 
+/// <summary>Choices about what the report shows.</summary>
+/// <param name="HeatmapTrial">
+/// The trial whose gradient histograms the heatmap shows: its id, a unique id prefix, or its label (with " seed=N" when
+/// the sweep has several seeds). Null: the deepest plain net.
+/// </param>
+public sealed record SweepReportOptions(string? HeatmapTrial = null);
+
 /// <summary>
-/// What a finished (or stopped) sweep leaves in its output folder: <c>trials.csv</c> (one row per trial),
-/// <c>gradstats.csv</c> (long format, every trial), <c>curves.csv</c> (training loss and error per snapshot step)
-/// and <c>summary.json</c>, and the comparison table printed at the end.
+/// What a finished (or stopped) sweep leaves in its output folder (<see cref="WriteTo"/>): <c>index.html</c> with the
+/// plots and tables, the plots as PNGs, <c>trials.csv</c> (one row per trial), <c>gradstats.csv</c> (long format, every
+/// trial), <c>curves.csv</c> (training loss and error per snapshot step), <c>summary.json</c> and TensorBoard event files
+/// under <c>tensorboard/</c>; and the comparison table printed at the end.
 /// </summary>
 public sealed class SweepReport
 {
@@ -40,9 +48,12 @@ public sealed class SweepReport
     private readonly IReadOnlyList<TrialSpec> _trials;
     private readonly IReadOnlyDictionary<string, TrialReport> _reports;
     private readonly SweepGradients _gradients;
+    private readonly TrialSpec? _heatmapTrial;
 
     /// <param name="reports">Every trial's report (all pages of the status).</param>
-    public SweepReport(SweepSpec spec, string sweepId, SweepCounts counts, IReadOnlyList<TrialReport> reports, SweepGradients gradients)
+    /// <exception cref="ArgumentException"><paramref name="options"/> name a heatmap trial the sweep does not have (or several).</exception>
+    public SweepReport(SweepSpec spec, string sweepId, SweepCounts counts, IReadOnlyList<TrialReport> reports, SweepGradients gradients,
+        SweepReportOptions? options = null)
     {
         _spec = spec;
         _trials = spec.Expand();
@@ -51,6 +62,8 @@ public sealed class SweepReport
         SweepId = sweepId;
         Counts = counts;
         Comparison = Compare();
+        _heatmapTrial = ReportPlotData.ChooseHeatmapTrial(_trials, Snapshots, options?.HeatmapTrial);
+        Plots = ReportPlotData.Build(_trials, _reports, Snapshots, _heatmapTrial);
     }
 
     public string SweepId { get; }
@@ -59,27 +72,59 @@ public sealed class SweepReport
 
     public IReadOnlyList<ComparisonRow> Comparison { get; }
 
-    /// <summary>Writes the files, each whole or not at all (written aside, then moved).</summary>
-    public void WriteTo(string folder)
+    /// <summary>What the plots show.</summary>
+    public ReportPlotData Plots { get; }
+
+    /// <summary>
+    /// Writes the whole report into <paramref name="folder"/> and returns the paths of the files written, relative to it
+    /// with '/' separators, in a stable order (index.html first). Each file is written whole or not at all (aside, then
+    /// moved), so a reader never sees half a file; writing again replaces every file.
+    /// </summary>
+    public IReadOnlyList<string> WriteTo(string folder)
     {
         Directory.CreateDirectory(folder);
-        Write(Path.Combine(folder, TrialsFile), TrialsCsv);
-        Write(Path.Combine(folder, GradStatsFile), writer => GradientStatsCsv.Write(writer,
+        var written = new List<string>();
+        void WriteFile(string relative, Action<string> write)
+        {
+            var path = Path.Combine(folder, relative);
+            var temporary = path + ".tmp";
+            write(temporary);
+            File.Move(temporary, path, overwrite: true);
+            written.Add(relative);
+        }
+        void WriteText(string relative, Action<TextWriter> write) => WriteFile(relative, path =>
+        {
+            using var writer = new StreamWriter(path, false, new UTF8Encoding(false));
+            write(writer);
+        });
+
+        // The data first, so that nothing can cost it; the page last, once what it shows exists.
+        WriteText(TrialsFile, TrialsCsv);
+        WriteText(GradStatsFile, writer => GradientStatsCsv.Write(writer,
             _trials.SelectMany(t => Snapshots(t.TrialId).Select(s => new TrialSnapshot(t.TrialId, s)))));
-        Write(Path.Combine(folder, CurvesFile), CurvesCsv);
-        Write(Path.Combine(folder, SummaryFile), writer => writer.Write(JsonSerializer.Serialize(Summary(), Json)));
+        WriteText(CurvesFile, CurvesCsv);
+        WriteText(SummaryFile, writer => writer.Write(JsonSerializer.Serialize(Summary(), Json)));
+        ReportPlots.WriteAll(Plots, WriteFile);
+
+        var now = DateTimeOffset.UtcNow;
+        foreach (var trial in _trials)
+        {
+            if (!HasTensorBoardRun(trial)) continue;
+            var run = Path.Combine(folder, TensorBoardEvents.Folder, TensorBoardEvents.RunName(trial));
+            var path = TensorBoardEvents.Write(run, trial, _reports.GetValueOrDefault(trial.TrialId), Snapshots(trial.TrialId), now);
+            written.Add(Path.GetRelativePath(folder, path).Replace(Path.DirectorySeparatorChar, '/'));
+        }
+        WriteText(ReportPage.FileName, writer => writer.Write(Page()));
+        // The entry point first.
+        written.Insert(0, written[^1]);
+        written.RemoveAt(written.Count - 1);
+        return written;
     }
 
     /// <summary>The comparison table as fixed-width text.</summary>
     public string FormatComparison()
     {
-        var header = new[] { "family", "depth", "shortcuts", "trials", "test error", "final train loss", "grad ratio first", "grad ratio last" };
-        var rows = Comparison.Select(r => new[]
-        {
-            r.Family, Invariant(r.Depth), r.Shortcuts ? "yes" : "no", Invariant(r.Trials),
-            r.TestError is { } e ? e.ToString("P2", CultureInfo.InvariantCulture) : "-",
-            Number(r.FinalTrainLoss, "F4"), Number(r.RatioFirst, "G3"), Number(r.RatioLast, "G3"),
-        }).ToList();
+        var (header, rows) = ComparisonTable();
         var widths = header.Select((h, c) => rows.Select(r => r[c].Length).Prepend(h.Length).Max()).ToList();
         var text = new StringBuilder();
         void Line(IReadOnlyList<string> cells) =>
@@ -89,6 +134,50 @@ public sealed class SweepReport
         foreach (var row in rows) Line(row);
         return text.ToString();
     }
+
+    private (string[] Header, List<string[]> Rows) ComparisonTable() => (
+        ["family", "depth", "shortcuts", "trials", "test error", "final train loss", "grad ratio first", "grad ratio last"],
+        Comparison.Select(r => new[]
+        {
+            r.Family, Invariant(r.Depth), r.Shortcuts ? "yes" : "no", Invariant(r.Trials),
+            r.TestError is { } e ? e.ToString("P2", CultureInfo.InvariantCulture) : "-",
+            Number(r.FinalTrainLoss, "F4"), Number(r.RatioFirst, "G3"), Number(r.RatioLast, "G3"),
+        }).ToList());
+
+    private string Page()
+    {
+        var (comparisonHeader, comparisonRows) = ComparisonTable();
+        var trials = new ReportPage.Table(
+            ["trial", "label", "seed", "state", "attempts", "steps", "final train loss", "final train error", "test error", "wall s", "reason"],
+            _trials.Select(t =>
+            {
+                _reports.TryGetValue(t.TrialId, out var report);
+                var result = report?.Result;
+                return (IReadOnlyList<string>)
+                [
+                    t.TrialId, t.Label, Invariant(t.Seed), (report?.State ?? TrialState.Pending).ToString().ToLowerInvariant(),
+                    Invariant(report?.Attempts ?? 0), result is null ? "-" : Invariant(result.Steps),
+                    Number(result?.FinalTrainLoss, "F4"), Percent(result?.FinalTrainError), Percent(result?.TestError),
+                    Number(result?.WallSeconds, "F1"), report?.Reason ?? "",
+                ];
+            }).ToList());
+        var summary = $"Sweep {SweepId}: {Counts.Total} trials, {Counts.Completed} completed, {Counts.Diverged} diverged, "
+            + $"{Counts.Failed} failed, {Counts.Cancelled} cancelled, {Counts.Running} running, {Counts.Pending} pending."
+            + (_heatmapTrial is null ? "" : $" The histogram heatmap shows {_heatmapTrial.Label} seed={_heatmapTrial.Seed}.");
+        return ReportPage.Render($"ClusterTrain sweep {_spec.Name}", summary,
+            new ReportPage.Table(comparisonHeader, comparisonRows), trials, ReportPlots.All,
+            [
+                (TrialsFile, "one row per trial: grid values, state, result"),
+                (GradStatsFile, "per-layer gradient statistics of every snapshot (long format)"),
+                (CurvesFile, "training loss and error of every snapshot step"),
+                (SummaryFile, "counts, trials, results and the comparison, as JSON"),
+            ],
+            _trials.Any(HasTensorBoardRun) ? TensorBoardEvents.Folder : null);
+    }
+
+    /// <summary>A trial has something to show in TensorBoard: snapshots or a result.</summary>
+    private bool HasTensorBoardRun(TrialSpec trial) =>
+        Snapshots(trial.TrialId).Count > 0 || _reports.GetValueOrDefault(trial.TrialId)?.Result is not null;
 
     private IReadOnlyList<GradientSnapshot> Snapshots(string trialId) =>
         _gradients.Trials.TryGetValue(trialId, out var snapshots) ? snapshots : [];
@@ -169,13 +258,6 @@ public sealed class SweepReport
         Comparison,
     };
 
-    private static void Write(string path, Action<TextWriter> write)
-    {
-        var temporary = path + ".tmp";
-        using (var writer = new StreamWriter(temporary, false, new UTF8Encoding(false))) write(writer);
-        File.Move(temporary, path, overwrite: true);
-    }
-
     private static double? Mean(IEnumerable<double> values)
     {
         var list = values.ToList();
@@ -187,6 +269,8 @@ public sealed class SweepReport
     private static string Real(double? x) => x?.ToString("R", CultureInfo.InvariantCulture) ?? "";
 
     private static string Number(double? x, string format) => x?.ToString(format, CultureInfo.InvariantCulture) ?? "-";
+
+    private static string Percent(double? x) => x?.ToString("P2", CultureInfo.InvariantCulture) ?? "-";
 
     private static string Csv(string cell) =>
         cell.IndexOfAny([',', '"', '\n', '\r']) < 0 ? cell : $"\"{cell.Replace("\"", "\"\"")}\"";

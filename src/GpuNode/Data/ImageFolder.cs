@@ -121,7 +121,8 @@ public static class ImageFolder
         }
         if (native.Width == target.Width && native.Height == target.Height) return bitmap;
         using (bitmap)
-            return bitmap.Resize(target, SKFilterQuality.Medium)
+            // Bilinear with the nearest mipmap level: what SkiaSharp 2's FilterQuality.Medium meant.
+            return bitmap.Resize(target, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Nearest))
                 ?? throw new InvalidDataException($"{path} could not be resized from {native.Width}x{native.Height} to {target.Width}x{target.Height}.");
     }
 }
