@@ -98,6 +98,41 @@ public class BenchCommandTests
     }
 
     [Fact]
+    public async Task Bench_coordinator_runs_a_small_simulated_sweep_to_the_end_and_reports_its_overhead()
+    {
+        var (exitCode, output, errors) = await Run("bench", "coordinator", "--trials", "20", "--trial-seconds", "0.05",
+            "--nodes", "2", "--slots-per-node", "2", "--steps", "4", "--stats-every", "2");
+
+        Assert.True(exitCode == ExitCodes.Success, errors);
+        Assert.Contains("clustertrain bench coordinator --trials 20", output);
+        Assert.Matches(new Regex(@"^completed:\s+20 of 20 \(0 failed", RegexOptions.Multiline), output);
+        // Snapshots at steps 0 and 2 of each trial's 4.
+        Assert.Matches(new Regex(@"^statistics stored:\s+40 snapshots \(expected 40\)", RegexOptions.Multiline), output);
+        Assert.Matches(new Regex(@"^ideal minimum:\s+0\.25 s \(ceil\(20 / 4\) x 0\.05 s\)", RegexOptions.Multiline), output);
+        Assert.Matches(new Regex(@"^wall time:\s+\d+\.\d\d s", RegexOptions.Multiline), output);
+        Assert.Matches(new Regex(@"^overhead:\s+[+-]\d+\.\d\d%", RegexOptions.Multiline), output);
+        Assert.Matches(new Regex(@"^working set:\s+\d+ MiB before", RegexOptions.Multiline), output);
+        Assert.Contains("the nodes run in this process", output);
+    }
+
+    [Theory]
+    [InlineData("--trials", "0")]
+    [InlineData("--nodes", "0")]
+    [InlineData("--slots-per-node", "-2")]
+    [InlineData("--trial-seconds", "0")]
+    [InlineData("--steps", "0")]
+    [InlineData("--stats-every", "0")]
+    [InlineData("--node-processes", "-1")]
+    public async Task Bench_coordinator_refuses_values_out_of_range_naming_the_option(string option, string value)
+    {
+        var (exitCode, output, errors) = await Run("bench", "coordinator", option, value);
+
+        Assert.Equal(ExitCodes.BadInput, exitCode);
+        Assert.Contains($"{option} must be", errors);
+        Assert.Empty(output);
+    }
+
+    [Fact]
     public async Task Bench_refuses_an_unknown_device_naming_it()
     {
         var (exitCode, output, errors) = await Run("bench", "training", "--models", "resnet-20", "--device", "tpu");

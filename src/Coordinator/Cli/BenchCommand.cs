@@ -10,7 +10,7 @@ namespace ClusterTrain.Coordinator.Cli;
 /// <summary>
 /// <c>clustertrain bench training</c>: trainer throughput against a bare TorchSharp loop and the GEMM peak;
 /// <c>clustertrain bench gradstats</c>: the cost of gradient statistics per step. Progress goes to stderr,
-/// the report to stdout.
+/// the report to stdout. <c>clustertrain bench coordinator</c> (<see cref="CoordinatorBench"/>): the coordinator's overhead at scale.
 /// </summary>
 public static class BenchCommand
 {
@@ -21,10 +21,12 @@ public static class BenchCommand
 
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
-    public static Command Build() => new("bench", "Measure training throughput and the cost of gradient statistics.")
+    public static Command Build() => new("bench", "Measure training throughput, the cost of gradient statistics and the coordinator's overhead.")
     {
         TrainingCommand(),
         GradientStatsCommand(),
+        CoordinatorBench.Command(),
+        CoordinatorBench.NodesCommand(),
     };
 
     /// <summary>Options both subcommands share.</summary>

@@ -7,7 +7,7 @@ using AkkaLogLevel = Akka.Event.LogLevel;
 namespace ClusterTrain.Coordinator.Cli;
 
 /// <summary>
-/// <c>clustertrain node --seed-nodes akka.tcp://clustertrain@H:P [--slots N] [--checkpoint-root DIR]</c>: a GPU-node
+/// <c>clustertrain node --seed-nodes akka.tcp://clustertrain@H:P [--slots N] [--checkpoint-root DIR] [--simulate-training S]</c>: a GPU-node
 /// member, serving until Ctrl-C or SIGTERM. Settings come from appsettings.json and CLUSTERTRAIN_* environment
 /// variables (docs/configuration.md); the options win. A node cut off from the coordinator downs itself (split brain
 /// resolver); this command then starts a fresh member and joins again, so a restarted coordinator finds its nodes.
@@ -23,15 +23,20 @@ public static class NodeCommand
         var checkpointRoot = new Option<DirectoryInfo?>("--checkpoint-root") { Description = "Where this node reaches the shared checkpoint folder, if not at the coordinator's path." };
         var port = new Option<int?>("--port") { Description = "TCP port (default 0: a free one)." };
         var hostname = new Option<string?>("--hostname") { Description = "Address to bind (default 127.0.0.1)." };
+        var simulate = new Option<double?>("--simulate-training")
+        {
+            Description = "Benchmarks: trials sleep this many seconds instead of training, sending the real messages and statistics.",
+        };
         var command = new Command("node", "Run a GPU-node member: its slots pull trials from the coordinator and train them in child processes.")
         {
-            seeds, slots, checkpointRoot, port, hostname,
+            seeds, slots, checkpointRoot, port, hostname, simulate,
         };
-        command.SetAction((parse, _) => RunAsync(parse.GetValue(seeds) ?? [], parse.GetValue(slots), parse.GetValue(checkpointRoot), parse.GetValue(port), parse.GetValue(hostname)));
+        command.SetAction((parse, _) => RunAsync(parse.GetValue(seeds) ?? [], parse.GetValue(slots), parse.GetValue(checkpointRoot), parse.GetValue(port),
+            parse.GetValue(hostname), parse.GetValue(simulate)));
         return command;
     }
 
-    private static async Task<int> RunAsync(string[] seeds, int? slots, DirectoryInfo? checkpointRoot, int? port, string? hostname)
+    private static async Task<int> RunAsync(string[] seeds, int? slots, DirectoryInfo? checkpointRoot, int? port, string? hostname, double? simulate)
     {
         var configuration = ClusterTrainConfiguration.Load();
         var cluster = ClusterTrainConfiguration.Cluster(configuration);
@@ -41,6 +46,7 @@ public static class NodeCommand
         if (hostname is not null) cluster.Hostname = hostname;
         if (slots is not null) node.Slots = slots;
         if (checkpointRoot is not null) node.CheckpointRoot = checkpointRoot.FullName;
+        if (simulate is not null) node.SimulatedTrialSeconds = simulate;
         var problems = cluster.Check(ClusterRoles.Gpu).Concat(node.Check()).ToList();
         if (problems.Count > 0)
         {

@@ -2,6 +2,7 @@ using Akka.Cluster.Hosting;
 using Akka.Pattern;
 using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
+using ClusterTrain.Coordinator.Cluster.Internal;
 using ClusterTrain.GpuNode.Cluster;
 using ClusterTrain.Shared;
 
@@ -37,9 +38,13 @@ public static class CoordinatorHosting
     /// <summary>The default journal and snapshot store: Akka.Persistence.Sql, its tables created on first use.</summary>
     /// <param name="outputFolder">Holds the default SQLite journal file.</param>
     /// <exception cref="ConfigException">The options are unusable; every problem names its key.</exception>
-    public static AkkaConfigurationBuilder AddSweepJournal(this AkkaConfigurationBuilder builder, PersistenceOptions persistence, string outputFolder) =>
-        builder.WithSqlPersistence(
-            connectionString: persistence.ResolveConnectionString(outputFolder),
+    public static AkkaConfigurationBuilder AddSweepJournal(this AkkaConfigurationBuilder builder, PersistenceOptions persistence, string outputFolder)
+    {
+        var connectionString = persistence.ResolveConnectionString(outputFolder);
+        if (persistence.IsSqlite) SqliteJournalFile.UseWriteAheadLog(connectionString);
+        return builder.WithSqlPersistence(
+            connectionString: connectionString,
             providerName: persistence.ProviderName,
             autoInitialize: true);
+    }
 }

@@ -32,6 +32,8 @@ public sealed class PersistenceOptions
         return $"Data Source={Path.Combine(Path.GetFullPath(outputFolder), DefaultSqliteFile)}";
     }
 
+    public bool IsSqlite => Provider.Equals(Sqlite, StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The linq2db provider behind Akka.Persistence.Sql.</summary>
     public string ProviderName => Provider.ToLowerInvariant() switch
     {

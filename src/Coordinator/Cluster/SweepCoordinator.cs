@@ -219,18 +219,21 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
             sender.Tell(accepted);
             return;
         }
-        var last = sweep.LastStatsSequence(batch.TrialId);
-        if (batch.SequenceNr <= last)
+        if (batch.SequenceNr <= sweep.LastStatsSequence(batch.TrialId))
         {
             sender.Tell(accepted);
             return;
         }
+        var last = sweep.LastStatsSequenceTaken(batch.TrialId);
+        // A resend of the batch being written: it is acknowledged once stored.
+        if (batch.SequenceNr <= last) return;
         if (batch.SequenceNr > last + 1)
         {
             // Storing it would leave a hole; the node sends unacknowledged batches again, in order.
             _log.Warning("Statistics batch {0} of {1} attempt {2} came before batch {3}; not stored", batch.SequenceNr, batch.TrialId, batch.Attempt, last + 1);
             return;
         }
+        sweep.WritingStats(batch.TrialId, batch.SequenceNr);
         Store(new StatsBatchRecorded(batch.SweepId, batch.TrialId, batch.Attempt, batch.SequenceNr, batch.Snapshots), e =>
         {
             _state.Apply(e);

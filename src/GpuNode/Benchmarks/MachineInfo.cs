@@ -18,7 +18,7 @@ public sealed record MachineInfo(int Cores, string CpuModel, int TorchThreads, s
         typeof(TorchSharp.torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
             ?? "unknown");
 
-    private static string ReadCpuModel()
+    public static string ReadCpuModel()
     {
         const string cpuInfo = "/proc/cpuinfo";
         if (!File.Exists(cpuInfo)) return "unknown CPU";

@@ -41,11 +41,20 @@ public sealed class NodeOptions
     /// <summary>How long a trial asked to stop may take to checkpoint before it is killed.</summary>
     public TimeSpan StopGrace { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Simulation, for benchmarks of the coordinator: each trial, instead of training in a child process, sleeps this
+    /// many seconds while sending the messages a real trial sends (progress, gradient-statistics batches of real size,
+    /// the result). Null: train for real.
+    /// </summary>
+    public double? SimulatedTrialSeconds { get; set; }
+
     public IReadOnlyList<Problem> Check()
     {
         var problems = new List<Problem>();
         void Add(string key, string message) => problems.Add(new Problem($"{Section}:{key}", message));
         if (Slots is < 1) Add(nameof(Slots), $"{Slots} is not a positive number of slots.");
+        if (SimulatedTrialSeconds is { } seconds && !(seconds > 0 && seconds <= TimeSpan.MaxValue.TotalSeconds / 2))
+            Add(nameof(SimulatedTrialSeconds), $"{seconds} is not a positive number of seconds.");
         if (Threads < 0) Add(nameof(Threads), $"{Threads} is not a number of threads (0: every core).");
         foreach (var (key, value) in new[]
                  {

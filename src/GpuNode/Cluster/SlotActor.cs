@@ -13,6 +13,7 @@ namespace ClusterTrain.GpuNode.Cluster;
 /// statistics; sends statistics batches and the result again until acknowledged, the result only once every batch
 /// is stored (the coordinator drops batches of a trial that has ended); heartbeats while running; stops the trial
 /// on <see cref="CancelTrial"/>. The child's events and its exit arrive as messages, so the mailbox never blocks.
+/// With <see cref="NodeOptions.SimulatedTrialSeconds"/>, a <see cref="SimulatedTrial"/> takes the process's place.
 /// </summary>
 public sealed class SlotActor : ReceiveActor, IWithTimers
 {
@@ -31,7 +32,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     private StartTrial? _trial;
-    private TrialProcess? _process;
+    private ITrialRun? _process;
     private StatsOutbox? _stats;
     private DateTime _lastProgress;
     private bool _cancelled;
@@ -171,7 +172,9 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         };
         try
         {
-            _process = TrialProcess.Start(launch, _processOptions);
+            _process = _options.SimulatedTrialSeconds is { } seconds
+                ? SimulatedTrial.Start(config, TimeSpan.FromSeconds(seconds))
+                : TrialProcess.Start(launch, _processOptions);
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
         {
@@ -179,7 +182,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
             AskForWork();
             return;
         }
-        _log.Info("Slot {0} ({1}): started {2} attempt {3} ({4}), pid {5}", _slot.Index, _slot.Device, start.TrialId, start.Attempt, start.Label, _process.ProcessId);
+        _log.Info("Slot {0} ({1}): started {2} attempt {3} ({4}), {5}", _slot.Index, _slot.Device, start.TrialId, start.Attempt, start.Label, _process.Description);
         _trial = start;
         _stats = new StatsOutbox(start.SweepId, start.TrialId, start.Attempt);
         _lastProgress = DateTime.MinValue;
@@ -190,7 +193,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>Reads the child's events on the thread pool and tells them to the slot, then its exit, in that order.</summary>
-    private static void PipeEvents(TrialProcess process, IActorRef self) =>
+    private static void PipeEvents(ITrialRun process, IActorRef self) =>
         Task.Run(async () =>
         {
             await foreach (var e in process.Events.ReadAllAsync().ConfigureAwait(false))

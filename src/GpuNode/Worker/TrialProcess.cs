@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading.Channels;
+using ClusterTrain.GpuNode.Cluster.Internal;
 using ClusterTrain.Shared.Training;
 
 namespace ClusterTrain.GpuNode.Worker;
@@ -15,7 +16,7 @@ namespace ClusterTrain.GpuNode.Worker;
 /// to pipe to itself. The child also stops by itself (checkpoint, Interrupted) when this process dies,
 /// because its stdin, held open here, then closes.
 /// </summary>
-public sealed class TrialProcess : IDisposable, IAsyncDisposable
+public sealed class TrialProcess : IDisposable, IAsyncDisposable, ITrialRun
 {
     public const string ConfigFileName = "trial.yaml";
     private const int Sigterm = 15;
@@ -41,6 +42,8 @@ public sealed class TrialProcess : IDisposable, IAsyncDisposable
     }
 
     public int ProcessId { get; }
+
+    string ITrialRun.Description => $"pid {ProcessId}";
 
     /// <summary>Every event of the worker in order; completes when its stdout closes, before <see cref="Exit"/> completes.
     /// Read it, or the events pile up in memory.</summary>

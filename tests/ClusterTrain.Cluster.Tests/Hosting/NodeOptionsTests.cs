@@ -19,6 +19,7 @@ public class NodeOptionsTests
             ["CLUSTERTRAIN_NODE__THREADS"] = "12",
             ["CLUSTERTRAIN_NODE__CHECKPOINTROOT"] = "/mnt/checkpoints",
             ["CLUSTERTRAIN_NODE__REASKINTERVAL"] = "00:00:02",
+            ["CLUSTERTRAIN_NODE__SIMULATEDTRIALSECONDS"] = "0.25",
             ["CLUSTERTRAIN_CLUSTER__ACCEPTABLEHEARTBEATPAUSE"] = "00:00:01",
             ["CLUSTERTRAIN_CLUSTER__DOWNINGSTABLEAFTER"] = "00:00:04",
         };
@@ -28,6 +29,7 @@ public class NodeOptionsTests
         var cluster = ClusterTrainConfiguration.Cluster(configuration);
 
         Assert.Equal((3, 12, "/mnt/checkpoints", TimeSpan.FromSeconds(2)), (node.Slots, node.Threads, node.CheckpointRoot, node.ReaskInterval));
+        Assert.Equal(0.25, node.SimulatedTrialSeconds);
         Assert.Equal((TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4)), (cluster.AcceptableHeartbeatPause, cluster.DowningStableAfter));
         Assert.Empty(node.Check());
     }
@@ -35,11 +37,11 @@ public class NodeOptionsTests
     [Fact]
     public void Unusable_node_options_are_reported_together_each_naming_its_key()
     {
-        var options = new NodeOptions { Slots = 0, Threads = -1, ReaskInterval = TimeSpan.Zero, StopGrace = TimeSpan.FromSeconds(-1) };
+        var options = new NodeOptions { Slots = 0, Threads = -1, ReaskInterval = TimeSpan.Zero, StopGrace = TimeSpan.FromSeconds(-1), SimulatedTrialSeconds = 0 };
 
         var keys = options.Check().Select(p => p.Path).ToList();
 
-        Assert.Equal(["ClusterTrain:Node:Slots", "ClusterTrain:Node:Threads", "ClusterTrain:Node:ReaskInterval", "ClusterTrain:Node:StopGrace"], keys);
+        Assert.Equal(["ClusterTrain:Node:Slots", "ClusterTrain:Node:SimulatedTrialSeconds", "ClusterTrain:Node:Threads", "ClusterTrain:Node:ReaskInterval", "ClusterTrain:Node:StopGrace"], keys);
         Assert.Throws<ConfigException>(() => new AkkaConfigurationBuilder(new ServiceCollection(), "x")
             .AddGpuNode(options, GpuNode.Worker.TrialProcessOptions.ClusterTrainDllIn(AppContext.BaseDirectory)));
     }

@@ -17,6 +17,7 @@ internal sealed class SweepState
     private readonly Dictionary<string, TrialResult> _results = [];
     private readonly Dictionary<string, string> _slotPaths = [];
     private readonly Dictionary<string, long> _statsSequence = [];
+    private readonly Dictionary<string, long> _statsWriting = [];
     private readonly Dictionary<string, TrialGradients> _gradients = [];
     private readonly Dictionary<string, SeedAggregate> _seedAggregates = [];
     private readonly Dictionary<string, StepProgress> _progress = [];
@@ -63,6 +64,12 @@ internal sealed class SweepState
 
     /// <summary>Sequence number of the last stored statistics batch of the running attempt (0: none yet).</summary>
     public long LastStatsSequence(string trialId) => _statsSequence.GetValueOrDefault(trialId);
+
+    /// <summary>Like <see cref="LastStatsSequence"/>, counting the batch being written to the journal (never stored itself).</summary>
+    public long LastStatsSequenceTaken(string trialId) => Math.Max(LastStatsSequence(trialId), _statsWriting.GetValueOrDefault(trialId));
+
+    /// <summary>The coordinator is writing this batch; one more is the next to take.</summary>
+    public void WritingStats(string trialId, long sequenceNr) => _statsWriting[trialId] = sequenceNr;
 
     /// <summary>True when <paramref name="attempt"/> is the one running now.</summary>
     public bool IsCurrent(string trialId, int attempt) =>
@@ -112,6 +119,7 @@ internal sealed class SweepState
         Set(e.TrialId, status);
         _slotPaths[e.TrialId] = e.SlotPath;
         _statsSequence[e.TrialId] = 0;
+        _statsWriting.Remove(e.TrialId);
         _progress.Remove(e.TrialId);
     }
 
@@ -120,6 +128,7 @@ internal sealed class SweepState
         if (!_gradients.TryGetValue(e.TrialId, out var gradients)) _gradients[e.TrialId] = gradients = new TrialGradients();
         gradients.Add(e.Attempt, e.Snapshots);
         _statsSequence[e.TrialId] = e.SequenceNr;
+        if (_statsWriting.GetValueOrDefault(e.TrialId) <= e.SequenceNr) _statsWriting.Remove(e.TrialId);
     }
 
     internal void Apply(TrialEnded e)
