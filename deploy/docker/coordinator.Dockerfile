@@ -24,6 +24,6 @@ RUN useradd --uid 10001 --user-group --create-home --shell /usr/sbin/nologin clu
 COPY --from=build /app /app
 WORKDIR /data
 USER 10001:10001
-# Akka remoting, the management endpoint, the API (CLUSTERTRAIN_API__PORT).
-EXPOSE 4053 8558 5080
+# Akka remoting, the management endpoint, the gRPC API (CLUSTERTRAIN_API__PORT) and the dashboard (CLUSTERTRAIN_API__HTTPPORT).
+EXPOSE 4053 8558 5080 5081
 ENTRYPOINT ["/app/clustertrain", "coordinator"]

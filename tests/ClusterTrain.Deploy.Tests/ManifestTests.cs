@@ -1,3 +1,4 @@
+using ClusterTrain.Coordinator.Api;
 using ClusterTrain.Coordinator.Cluster;
 using ClusterTrain.GpuNode.Cluster;
 using k8s;
@@ -18,6 +19,7 @@ public class ManifestTests
 
     private const string Namespace = "clustertrain";
     private const string ApiPortName = "api";
+    private const string DashboardPortName = "dashboard";
 
     [Fact]
     public void Every_manifest_file_parses_as_Kubernetes_objects_and_every_file_a_kustomization_names_exists()
@@ -103,7 +105,7 @@ public class ManifestTests
             Assert.Equal(cluster.Port, ports["remoting"]);
             Assert.Equal(cluster.EffectiveManagementPort, ports[ClusterOptions.ManagementPortName]);
             if (member.Component == "coordinator")
-                Assert.Equal(ApiPort(), ports[ApiPortName]);
+                Assert.Equal((Api.Port, Api.HttpPort), (ports[ApiPortName], ports[DashboardPortName]));
             Assert.Equal((HealthRoutes.AlivePath, ClusterOptions.ManagementPortName), (container.LivenessProbe.HttpGet.Path, container.LivenessProbe.HttpGet.Port.Value));
             Assert.Equal((HealthRoutes.AlivePath, ClusterOptions.ManagementPortName), (container.StartupProbe.HttpGet.Path, container.StartupProbe.HttpGet.Port.Value));
             Assert.Equal((HealthRoutes.ReadyPath, ClusterOptions.ManagementPortName), (container.ReadinessProbe.HttpGet.Path, container.ReadinessProbe.HttpGet.Port.Value));
@@ -116,7 +118,7 @@ public class ManifestTests
                     $"{kustomization}: Service {service.Metadata.Name} port {port.Name} targets {port.TargetPort.Value}, not a port {port.Port} of every pod it selects");
         }
         var api = manifests.Single<V1Service>("clustertrain-api");
-        Assert.Equal([ApiPort()], api.Spec.Ports.Select(p => p.Port));
+        Assert.Equal([Api.Port, Api.HttpPort], api.Spec.Ports.Select(p => p.Port));
         Assert.Equal("None", manifests.Single<V1Service>("clustertrain-cluster").Spec.ClusterIP);
     }
 
@@ -188,7 +190,7 @@ public class ManifestTests
 
     [SkippableTheory]
     [MemberData(nameof(Kustomizations))]
-    public void Members_reach_each_other_on_remoting_and_management_and_clients_reach_only_the_API(string kustomization)
+    public void Members_reach_each_other_on_remoting_and_management_and_clients_reach_only_the_API_and_dashboard(string kustomization)
     {
         var manifests = Manifests.Build(kustomization);
         var policies = manifests.Of<V1NetworkPolicy>().ToList();
@@ -202,7 +204,7 @@ public class ManifestTests
             var membersOnly = rules.Where(r => r.FromProperty?.All(f => Manifests.Selects(f.PodSelector?.MatchLabels, member.Labels) && f.NamespaceSelector is null && f.IpBlock is null) == true)
                 .SelectMany(r => r.Ports).Select(p => p.Port.Value).ToList();
 
-            Assert.Equal(member.Component == "coordinator" ? [ApiPort().ToString()] : [], open);
+            Assert.Equal(member.Component == "coordinator" ? [Api.Port.ToString(), Api.HttpPort.ToString()] : [], open);
             Assert.Contains("4053", membersOnly);
             Assert.Contains(ClusterOptions.DefaultManagementPort.ToString(), membersOnly);
         }
@@ -218,6 +220,23 @@ public class ManifestTests
             Assert.True(item.Metadata.NamespaceProperty == Namespace, $"{kustomization}: {item.Metadata.Name} is in namespace '{item.Metadata.NamespaceProperty}'");
         foreach (var secret in manifests.Of<V1Secret>())
             Assert.All(secret.StringData.Values, v => Assert.True(v == "" || v.Contains("replace-me"), $"{kustomization}: Secret {secret.Metadata.Name} holds a value that is not a placeholder"));
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Kustomizations))]
+    public void The_coordinator_serves_its_API_on_every_pod_address_with_the_token_of_the_mounted_secret(string kustomization)
+    {
+        var manifests = Manifests.Build(kustomization);
+        var coordinator = Assert.Single(manifests.Members, m => m.Component == "coordinator");
+        var container = Assert.Single(coordinator.Pod.Containers);
+        var api = ClusterTrainConfiguration.Api(ClusterTrainConfiguration.Load(settingsFile: null, manifests.EnvironmentOf(container)));
+
+        // The Service forwards to the pod's address: an API bound to loopback would refuse every client.
+        Assert.Equal("0.0.0.0", api.Hostname);
+        var mount = Assert.Single(container.VolumeMounts, m => api.TokenFile.StartsWith(m.MountPath + "/", StringComparison.Ordinal));
+        var secret = coordinator.Pod.Volumes.Single(v => v.Name == mount.Name).Secret;
+        Assert.NotNull(secret);
+        Assert.Contains(Path.GetFileName(api.TokenFile), manifests.Single<V1Secret>(secret.SecretName).StringData.Keys);
     }
 
     [SkippableFact]
@@ -237,8 +256,8 @@ public class ManifestTests
         Assert.Contains($"Host={service.Metadata.Name};Port={service.Spec.Ports.Single().Port}", persistence.ConnectionString);
     }
 
-    /// <summary>The coordinator's API port: the API options' default once they exist, else the agreed 5080.</summary>
-    private static int ApiPort() => AppSettings.DefaultOf("ClusterTrain:Api", "Port") as int? ?? 5080;
+    /// <summary>The API's defaults: the manifests leave the ports alone.</summary>
+    private static readonly ApiOptions Api = new();
 
     private static IEnumerable<string> NamedFiles(string kustomization)
     {
