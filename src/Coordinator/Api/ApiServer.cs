@@ -52,7 +52,9 @@ public sealed class ApiServer : IAsyncDisposable
         if (problems.Count > 0) throw new ConfigException(problems);
 
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders().AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(logLevel);
+        builder.Logging.ClearProviders().AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(logLevel)
+            // A port that cannot be bound is reported below as one line naming the setting; the host's own log of it is a stack trace.
+            .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         var address = Address(options.Hostname);
         ListenOptions grpc = null!, http = null!;
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -88,7 +90,8 @@ public sealed class ApiServer : IAsyncDisposable
             await feeds.DisposeAsync();
             await app.DisposeAsync();
             feedLogs.Dispose();
-            throw new ConfigException([new Problem(ApiOptions.Section, $"cannot listen on {options.Hostname} ports {options.Port} and {options.HttpPort}: {e.Message}")]);
+            throw new ConfigException([new Problem(ApiOptions.Section, $"cannot listen on {options.Hostname} ports {options.Port} and {options.HttpPort}: {e.Message} " +
+                "(choose others with --api-port/--http-port or CLUSTERTRAIN_API__PORT/CLUSTERTRAIN_API__HTTPPORT; 0 takes a free one)")]);
         }
         var host = address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) ? "127.0.0.1" : options.Hostname;
         return new ApiServer(app, feeds, feedLogs, grpc.IPEndPoint!.Port, http.IPEndPoint!.Port, host);

@@ -9,12 +9,16 @@ using ClusterTrain.Shared.Sweeps;
 
 namespace ClusterTrain.Coordinator.Reports;
 
-/// <summary>One row of the comparison table: every seed of one (family, depth, shortcuts) with a result.</summary>
+/// <summary>One row of the comparison table: every seed of one configuration with a result.</summary>
+/// <param name="Configuration">
+/// The configuration's other grid values (<c>model.batchnorm=false optimizer.lr=0.01</c>), empty when the grid varies
+/// only family, depth and shortcuts: rows of different learning rates or initialisations are never averaged together.
+/// </param>
 /// <param name="Trials">Trials of the group that ended with a result (Completed or Diverged).</param>
 /// <param name="RatioFirst">Mean over seeds of the first/last-layer gradient-norm ratio at the first snapshot.</param>
 /// <param name="RatioLast">The same at each trial's last snapshot.</param>
 public sealed record ComparisonRow(
-    string Family, int Depth, bool Shortcuts, int Trials, double? TestError, double? FinalTrainLoss, double? RatioFirst, double? RatioLast);
+    string Family, int Depth, bool Shortcuts, string Configuration, int Trials, double? TestError, double? FinalTrainLoss, double? RatioFirst, double? RatioLast);
 
 /// <summary>Choices about what the report shows.</summary>
 /// <param name="HeatmapTrial">
@@ -128,21 +132,25 @@ public sealed class SweepReport
         var widths = header.Select((h, c) => rows.Select(r => r[c].Length).Prepend(h.Length).Max()).ToList();
         var text = new StringBuilder();
         void Line(IReadOnlyList<string> cells) =>
-            text.Append(string.Join("  ", cells.Select((cell, c) => c is 0 or 2 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))).TrimEnd()).Append('\n');
+            text.Append(string.Join("  ", cells.Select((cell, c) => c is 0 or 2 or 8 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))).TrimEnd()).Append('\n');
         Line(header);
         Line(widths.Select(w => new string('-', w)).ToList());
         foreach (var row in rows) Line(row);
         return text.ToString();
     }
 
-    private (string[] Header, List<string[]> Rows) ComparisonTable() => (
-        ["family", "depth", "shortcuts", "trials", "test error", "final train loss", "grad ratio first", "grad ratio last"],
-        Comparison.Select(r => new[]
+    private (string[] Header, List<string[]> Rows) ComparisonTable()
+    {
+        var byConfiguration = Comparison.Any(r => r.Configuration.Length > 0);
+        string[] header = ["family", "depth", "shortcuts", "trials", "test error", "final train loss", "grad ratio first", "grad ratio last"];
+        var rows = Comparison.Select(r => new[]
         {
             r.Family, Invariant(r.Depth), r.Shortcuts ? "yes" : "no", Invariant(r.Trials),
             r.TestError is { } e ? e.ToString("P2", CultureInfo.InvariantCulture) : "-",
             Number(r.FinalTrainLoss, "F4"), Number(r.RatioFirst, "G3"), Number(r.RatioLast, "G3"),
-        }).ToList());
+        }.Concat(byConfiguration ? [r.Configuration] : []).ToArray()).ToList();
+        return (byConfiguration ? [.. header, "configuration"] : header, rows);
+    }
 
     private string Page()
     {
@@ -183,7 +191,7 @@ public sealed class SweepReport
         _gradients.Trials.TryGetValue(trialId, out var snapshots) ? snapshots : [];
 
     private IReadOnlyList<ComparisonRow> Compare() => _trials
-        .GroupBy(t => (Family: ModelFamilyName(t), t.Config.Model.Depth, t.Config.Model.Shortcuts))
+        .GroupBy(t => (Family: ModelFamilyName(t), t.Config.Model.Depth, t.Config.Model.Shortcuts, Configuration: OtherGridValues(t)))
         .Select(group =>
         {
             var ended = group
@@ -191,13 +199,18 @@ public sealed class SweepReport
                 .ToList();
             var results = ended.Select(t => _reports[t.TrialId].Result!).ToList();
             var profiles = ended.Select(t => Snapshots(t.TrialId)).Where(s => s.Count > 0).ToList();
-            return new ComparisonRow(group.Key.Family, group.Key.Depth, group.Key.Shortcuts, ended.Count,
+            return new ComparisonRow(group.Key.Family, group.Key.Depth, group.Key.Shortcuts, group.Key.Configuration, ended.Count,
                 Mean(results.Where(r => r.TestError is not null).Select(r => r.TestError!.Value)),
                 Mean(results.Select(r => r.FinalTrainLoss)),
                 Mean(profiles.Select(s => GradientProfile.FirstToLastNormRatio(s[0]))),
                 Mean(profiles.Select(s => GradientProfile.FirstToLastNormRatio(s[^1]))));
         })
         .ToList();
+
+    private static readonly HashSet<string> ComparedKeys = ["model.family", "model.depth", "model.shortcuts"];
+
+    private string OtherGridValues(TrialSpec trial) =>
+        string.Join(' ', _spec.Grid.Where(a => !ComparedKeys.Contains(a.Key)).Select(a => $"{a.Key}={trial.GridValues[a.Key]}"));
 
     private static string ModelFamilyName(TrialSpec trial) => ModelFamilyNames.Format(trial.Config.Model.Family);
 

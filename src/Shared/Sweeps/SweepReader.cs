@@ -52,7 +52,8 @@ internal sealed partial class SweepReader(string source, string baseDirectory)
             _grid,
             seeds,
             new SweepResources(
-                Count(resources, "gpus_per_trial", "resources.gpus_per_trial", defaults.GpusPerTrial, 1, "is not positive"),
+                Count(resources, "gpus_per_trial", "resources.gpus_per_trial", defaults.GpusPerTrial, 1, "is not positive",
+                    max: 1, aboveRule: "is more than one: a trial trains on one device (a slot is one GPU), multi-GPU trials are not supported"),
                 Count(resources, "cpu_threads_per_trial", "resources.cpu_threads_per_trial", defaults.CpuThreadsPerTrial, 0,
                     "is negative (0 gives a trial every thread of its slot)")),
             Count(retries, "max_attempts", "retries.max_attempts", SweepSpec.DefaultMaxAttempts, 1,
@@ -162,10 +163,12 @@ internal sealed partial class SweepReader(string source, string baseDirectory)
     }
 
     /// <summary>An integer setting, <paramref name="fallback"/> when absent or unreadable; below <paramref name="min"/> is a problem.</summary>
-    private int Count(Dictionary<string, (int Line, YamlNode Node)> settings, string key, string path, int fallback, int min, string rule)
+    private int Count(Dictionary<string, (int Line, YamlNode Node)> settings, string key, string path, int fallback, int min, string rule,
+        int max = int.MaxValue, string aboveRule = "")
     {
         if (!settings.TryGetValue(key, out var entry) || !TryRead(YamlCodecs.Integer, entry.Node, path, out var value)) return fallback;
         if (value < min) _sweep.Add(path, string.Create(CultureInfo.InvariantCulture, $"{value} {rule}"), entry.Line);
+        if (value > max) _sweep.Add(path, string.Create(CultureInfo.InvariantCulture, $"{value} {aboveRule}"), entry.Line);
         return value;
     }
 

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using ClusterTrain.Api.V1;
+using ClusterTrain.Coordinator.Api;
+using ClusterTrain.Shared;
 using Grpc.Core;
 
 namespace ClusterTrain.Cli.Tests.Api;
@@ -225,5 +227,18 @@ public sealed class ApiTests(ApiCluster cluster)
 
         Assert.Equal(3, outcome.ExitCode);
         Assert.Contains($"cannot reach the coordinator at {closed}/", outcome.Stderr);
+    }
+
+    [Fact]
+    public async Task A_second_api_server_on_a_taken_port_is_refused_naming_the_setting_and_the_port()
+    {
+        var taken = cluster.Server.GrpcUrl.Port;
+
+        var refused = await Assert.ThrowsAsync<ConfigException>(() => ApiServer.StartAsync(
+            new ApiOptions { Port = taken, HttpPort = 0 }, cluster.Coordinator.Coordinator, cluster.Folder.Path));
+
+        var problem = Assert.Single(refused.Problems).ToString();
+        Assert.Contains($"ClusterTrain:Api: cannot listen on 127.0.0.1 ports {taken} and 0", problem);
+        Assert.Contains("CLUSTERTRAIN_API__PORT", problem);
     }
 }

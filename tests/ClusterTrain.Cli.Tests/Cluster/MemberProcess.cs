@@ -20,6 +20,13 @@ internal sealed class MemberProcess : IAsyncDisposable
         ["CLUSTERTRAIN_NODE__RESENDINTERVAL"] = "00:00:00.300",
     };
 
+    /// <summary>Coordinators of tests running side by side would otherwise all bind the API's default ports.</summary>
+    private static readonly Dictionary<string, string> FreeApiPorts = new()
+    {
+        ["CLUSTERTRAIN_API__PORT"] = "0",
+        ["CLUSTERTRAIN_API__HTTPPORT"] = "0",
+    };
+
     private readonly Process _process;
     private readonly List<string> _lines = [];
     private readonly List<(Regex Pattern, TaskCompletionSource<Match> Found)> _waiters = [];
@@ -55,7 +62,7 @@ internal sealed class MemberProcess : IAsyncDisposable
             foreach (var a in new[] { "netns", "exec", networkNamespace, "dotnet" }) start.ArgumentList.Add(a);
         start.ArgumentList.Add(ClusterTrainProcess.Dll);
         foreach (var a in args) start.ArgumentList.Add(a);
-        foreach (var (key, value) in FastFailureDetection.Concat(environment)) start.Environment[key] = value;
+        foreach (var (key, value) in FastFailureDetection.Concat(FreeApiPorts).Concat(environment)) start.Environment[key] = value;
         return new MemberProcess(name, Process.Start(start)!);
     }
 

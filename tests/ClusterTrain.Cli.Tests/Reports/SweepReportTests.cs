@@ -156,6 +156,45 @@ public class SweepReportTests(WrittenReport report) : IClassFixture<WrittenRepor
     }
 
     [Fact]
+    public void The_comparison_averages_the_seeds_of_each_family_depth_and_shortcut_setting()
+    {
+        var fixture = new ReportFixture();
+        fixture.WithResult(fixture.Trial(20, true, 0), TrialState.Completed, Completed(0.10))
+            .WithResult(fixture.Trial(20, true, 1), TrialState.Completed, Completed(0.20))
+            .WithResult(fixture.Trial(20, false, 0), TrialState.Completed, Completed(0.40));
+
+        var comparison = fixture.Report().Comparison;
+
+        Assert.Equal(4, comparison.Count);
+        var residual20 = Assert.Single(comparison, r => r.Depth == 20 && r.Shortcuts);
+        Assert.Equal((2, 0.15, ""), (residual20.Trials, Math.Round(residual20.TestError!.Value, 10), residual20.Configuration));
+        var plain20 = Assert.Single(comparison, r => r.Depth == 20 && !r.Shortcuts);
+        Assert.Equal((1, 0.40), (plain20.Trials, plain20.TestError));
+        Assert.Null(Assert.Single(comparison, r => r.Depth == 8 && !r.Shortcuts).TestError);
+    }
+
+    [Fact]
+    public void Configurations_that_differ_in_another_grid_value_get_rows_of_their_own()
+    {
+        var fixture = new ReportFixture("""
+            name: lr-test
+            data: { kind: synthetic }
+            fixed: { model.family: cifar-resnet, model.depth: 8, epochs: 1 }
+            grid: { model.shortcuts: [false, true], optimizer.lr: [0.1, 0.01] }
+            """);
+        var trials = fixture.Trials.Where(t => t.Config.Model.Shortcuts).OrderByDescending(t => t.Config.Optimizer.LearningRate).ToList();
+        fixture.WithResult(trials[0], TrialState.Completed, Completed(0.30)).WithResult(trials[1], TrialState.Completed, Completed(0.60));
+
+        var report = fixture.Report();
+
+        Assert.Equal(["optimizer.lr=0.01", "optimizer.lr=0.1"], report.Comparison.Where(r => r.Shortcuts).Select(r => r.Configuration).Order());
+        Assert.Equal(0.30, report.Comparison.Single(r => r.Shortcuts && r.Configuration == "optimizer.lr=0.1").TestError);
+        var table = report.FormatComparison().Split('\n');
+        Assert.EndsWith("configuration", table[0]);
+        Assert.Contains(table, line => line.Contains("60.00 %") && line.EndsWith("optimizer.lr=0.01"));
+    }
+
+    [Fact]
     public void The_curves_file_has_a_row_per_trial_and_snapshot_with_its_training_loss_and_error()
     {
         var (folder, fixture) = (report, report.Fixture);

@@ -32,6 +32,7 @@ public sealed class SweepFileProblemTests : IDisposable
     [InlineData(Minimal + "retries: { attempts: 2 }", "sweep.yaml:3: retries.attempts: unknown key 'attempts' in retries; allowed: max_attempts")]
     [InlineData(Minimal + "concurrency: -1", "sweep.yaml:3: concurrency: -1 is negative (0 means no limit)")]
     [InlineData(Minimal + "resources: { gpus_per_trial: 0 }", "sweep.yaml:3: resources.gpus_per_trial: 0 is not positive")]
+    [InlineData(Minimal + "resources: { gpus_per_trial: 2 }", "sweep.yaml:3: resources.gpus_per_trial: 2 is more than one: a trial trains on one device (a slot is one GPU), multi-GPU trials are not supported")]
     [InlineData(Minimal + "resources: { cpu_threads_per_trial: -1 }", "sweep.yaml:3: resources.cpu_threads_per_trial: -1 is negative (0 gives a trial every thread of its slot)")]
     [InlineData(Minimal + "resources: { gpus: 2 }", "sweep.yaml:3: resources.gpus: unknown key 'gpus' in resources; allowed: gpus_per_trial, cpu_threads_per_trial")]
     [InlineData(Minimal + "resources: 2", "sweep.yaml:3: resources: expected a mapping of gpus_per_trial, cpu_threads_per_trial, found '2'")]

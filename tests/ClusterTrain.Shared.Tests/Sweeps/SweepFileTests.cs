@@ -127,9 +127,9 @@ public sealed class SweepFileTests : IDisposable
     [Fact]
     public void A_sweeps_own_settings_are_read()
     {
-        var spec = Parse(Minimal + "resources: { gpus_per_trial: 2, cpu_threads_per_trial: 4 }\nretries: { max_attempts: 5 }\nconcurrency: 8\ncheckpoint_every: 200\n");
+        var spec = Parse(Minimal + "resources: { gpus_per_trial: 1, cpu_threads_per_trial: 4 }\nretries: { max_attempts: 5 }\nconcurrency: 8\ncheckpoint_every: 200\n");
 
-        Assert.Equal(new SweepResources(GpusPerTrial: 2, CpuThreadsPerTrial: 4), spec.Resources);
+        Assert.Equal(new SweepResources(GpusPerTrial: 1, CpuThreadsPerTrial: 4), spec.Resources);
         Assert.Equal((5, 8, 200), (spec.MaxAttempts, spec.Concurrency, spec.CheckpointEvery));
     }
 }
