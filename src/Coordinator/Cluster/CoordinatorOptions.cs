@@ -30,10 +30,18 @@ public sealed class CoordinatorOptions
     public string PersistenceId { get; set; } = "sweep-coordinator";
 
     /// <summary>
-    /// The coordinator stores a snapshot of its state (statistics included) after this many journal events, and
-    /// recovery replays only the events after the latest one. 0: none taken, and recovery ignores stored ones.
+    /// The coordinator stores a snapshot of its state (statistics included) after at least this many journal events,
+    /// and at least as many as the previous snapshot covered (a snapshot is as large as the whole state); recovery
+    /// replays only the events after the latest one. 0: none taken, and recovery ignores stored ones.
     /// </summary>
     public int SnapshotEvery { get; set; } = 1000;
+
+    /// <summary>
+    /// A snapshot larger than this is not stored: writing it would hold the journal's writers back for seconds (SQLite
+    /// has one writer), loading it would outlast the recovery timeout, and SQLite refuses blobs over 1 GB. Past it,
+    /// recovery replays the journal from the last snapshot that was stored.
+    /// </summary>
+    public long SnapshotMaxBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>
     /// A running attempt the coordinator hears nothing of (heartbeat, progress, statistics) for this long is lost and
@@ -51,6 +59,8 @@ public sealed class CoordinatorOptions
             problems.Add(new Problem($"{Section}:{nameof(MaxTrialsPerSweep)}", $"{MaxTrialsPerSweep} is not a positive number of trials."));
         if (SnapshotEvery < 0)
             problems.Add(new Problem($"{Section}:{nameof(SnapshotEvery)}", $"{SnapshotEvery} is not a number of events (0: no snapshots)."));
+        if (SnapshotMaxBytes < 1)
+            problems.Add(new Problem($"{Section}:{nameof(SnapshotMaxBytes)}", $"{SnapshotMaxBytes} is not a positive number of bytes (SnapshotEvery 0 turns snapshots off)."));
         if (AttemptTimeout < TimeSpan.Zero)
             problems.Add(new Problem($"{Section}:{nameof(AttemptTimeout)}", $"{AttemptTimeout} is not a time span (00:00:00: no timeout)."));
         if (string.IsNullOrWhiteSpace(PersistenceId))

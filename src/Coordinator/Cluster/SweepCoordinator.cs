@@ -33,6 +33,8 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
     private readonly HashSet<IActorRef> _idleSlots = [];
     private readonly Dictionary<(string SweepId, string TrialId), IActorRef> _slots = [];
     private long _snapshotAt;
+    private long _snapshotStoredAt;
+    private bool _snapshotsOutgrown;
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private readonly Dictionary<(string SweepId, string TrialId, int Attempt), TimeSpan> _lastHeard = [];
 
@@ -53,7 +55,7 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
         Recover<SnapshotOffer>(offer =>
         {
             _state.Restore((CoordinatorSnapshot)offer.Snapshot);
-            _snapshotAt = offer.Metadata.SequenceNr;
+            _snapshotAt = _snapshotStoredAt = offer.Metadata.SequenceNr;
         });
         Recover<ISweepEvent>(e => _state.Apply(e));
         AwaitingMembership();
@@ -126,7 +128,11 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
         Command<CheckSilentAttempts>(_ => OnCheckSilentAttempts());
         Command<ClusterEvent.MemberRemoved>(OnMemberRemoved);
         // Only the latest snapshot is kept; the journal keeps every event.
-        Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
+        Command<SaveSnapshotSuccess>(s =>
+        {
+            _snapshotStoredAt = s.Metadata.SequenceNr;
+            DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1));
+        });
         Command<SaveSnapshotFailure>(f =>
             _log.Warning("The snapshot at event {0} was not stored ({1}); recovery replays from the one before", f.Metadata.SequenceNr, f.Cause.Message));
         Command<DeleteSnapshotsSuccess>(_ => { });
@@ -420,12 +426,22 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
             SnapshotIfDue();
         });
 
-    /// <summary>A snapshot every <see cref="CoordinatorOptions.SnapshotEvery"/> events, so that recovery replays only the rest.</summary>
+    /// <summary>A snapshot when <see cref="SnapshotSchedule"/> says one is due, so that recovery replays only the rest.</summary>
     private void SnapshotIfDue()
     {
-        if (_options.SnapshotEvery <= 0 || LastSequenceNr - _snapshotAt < _options.SnapshotEvery || !_state.CanSnapshot) return;
+        if (_snapshotsOutgrown || !SnapshotSchedule.IsDue(LastSequenceNr, _snapshotAt, _options.SnapshotEvery) || !_state.CanSnapshot) return;
         _snapshotAt = LastSequenceNr;
-        SaveSnapshot(_state.ToSnapshot());
+        var snapshot = _state.ToSnapshot();
+        var size = ProtocolCodec.EncodedSize(snapshot);
+        if (size > _options.SnapshotMaxBytes)
+        {
+            // The state only grows (sweeps are never forgotten), so no later snapshot would fit either.
+            _snapshotsOutgrown = true;
+            _log.Warning("No more snapshots: the coordinator's state is {0:N0} bytes, over {1}:{2} ({3:N0}); recovery replays the journal from event {4}",
+                size, CoordinatorOptions.Section, nameof(CoordinatorOptions.SnapshotMaxBytes), _options.SnapshotMaxBytes, _snapshotStoredAt);
+            return;
+        }
+        SaveSnapshot(snapshot);
     }
 
     /// <summary>

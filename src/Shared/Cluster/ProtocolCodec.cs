@@ -81,6 +81,10 @@ public static partial class ProtocolCodec
         return entry.ToWire(message).ToByteArray();
     }
 
+    /// <summary>How many bytes <see cref="Encode"/> would write, without writing them.</summary>
+    /// <exception cref="ArgumentException">The type is not part of the protocol.</exception>
+    public static long EncodedSize(object message) => EntryFor(message).ToWire(message).CalculateSize();
+
     /// <exception cref="ArgumentException">The manifest names no protocol message.</exception>
     /// <exception cref="InvalidDataException">The bytes are not a valid message of that manifest.</exception>
     public static object Decode(byte[] bytes, string manifest)

@@ -61,9 +61,11 @@ public abstract class CoordinatorFixture : IAsyncLifetime
 
     /// <param name="snapshotEvery">The coordinator's <see cref="CoordinatorOptions.SnapshotEvery"/>; its default when null.</param>
     /// <param name="attemptTimeout">The coordinator's <see cref="CoordinatorOptions.AttemptTimeout"/>; its default when null.</param>
-    protected IActorRef StartCoordinator(int? snapshotEvery = null, TimeSpan? attemptTimeout = null)
+    /// <param name="snapshotMaxBytes">The coordinator's <see cref="CoordinatorOptions.SnapshotMaxBytes"/>; its default when null.</param>
+    protected IActorRef StartCoordinator(int? snapshotEvery = null, TimeSpan? attemptTimeout = null, long? snapshotMaxBytes = null)
     {
         var options = new CoordinatorOptions { CheckpointRoot = CheckpointRoot };
+        if (snapshotMaxBytes is { } limit) options.SnapshotMaxBytes = limit;
         if (snapshotEvery is { } every) options.SnapshotEvery = every;
         if (attemptTimeout is { } timeout) options.AttemptTimeout = timeout;
         return Member.System.ActorOf(SweepCoordinator.Props(options), $"coordinator-{++_incarnation}");

@@ -122,5 +122,22 @@ public class SnapshotTests : CoordinatorFixture
         AssertSame(before.Four, recovered.Four);
     }
 
+    [Fact]
+    public void A_state_larger_than_the_snapshot_limit_is_not_snapshotted_and_recovers_from_the_journal()
+    {
+        StopCoordinator();
+        Coordinator = StartCoordinator(SnapshotEvery, snapshotMaxBytes: 256);
+        var (seeds, four) = Play();
+        var live = (Seeds: State(seeds), Four: State(four));
+
+        StopCoordinator();
+        Coordinator = StartCoordinator(SnapshotEvery, snapshotMaxBytes: 256);
+        var recovered = (Seeds: State(seeds), Four: State(four));
+
+        Assert.Equal(0, StoredSnapshots());
+        AssertSame(live.Seeds, recovered.Seeds);
+        AssertSame(live.Four, recovered.Four);
+    }
+
     private void AwaitCondition(Func<bool> condition) => Kit.AwaitCondition(condition, Wait);
 }

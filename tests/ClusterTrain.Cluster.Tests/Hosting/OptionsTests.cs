@@ -122,4 +122,15 @@ public class OptionsTests
         Assert.Contains(problems, p => p.StartsWith("ClusterTrain:Coordinator:CheckpointRoot: is empty"));
         Assert.Contains(problems, p => p.StartsWith("ClusterTrain:Coordinator:MaxTrialsPerSweep: 0 is not a positive number"));
     }
+
+    [Fact]
+    public void Negative_snapshot_spacing_and_a_snapshot_limit_below_one_byte_are_refused()
+    {
+        var problems = new CoordinatorOptions { CheckpointRoot = "checkpoints", SnapshotEvery = -1, SnapshotMaxBytes = 0 }.Check().Select(p => p.ToString());
+
+        Assert.Equal([
+            "ClusterTrain:Coordinator:SnapshotEvery: -1 is not a number of events (0: no snapshots).",
+            "ClusterTrain:Coordinator:SnapshotMaxBytes: 0 is not a positive number of bytes (SnapshotEvery 0 turns snapshots off).",
+        ], problems);
+    }
 }
