@@ -1,4 +1,6 @@
 using System.CommandLine;
+using ClusterTrain.Coordinator.Cluster;
+using ClusterTrain.Shared;
 
 namespace ClusterTrain.Coordinator.Cli;
 
@@ -30,6 +32,17 @@ public static class ClusterTrainCli
             Console.Error.WriteLine("Run with --help for usage.");
             return ExitCodes.BadInput;
         }
-        return await parse.InvokeAsync();
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (ConfigException e)
+        {
+            // Settings are read inside the commands (appsettings.json, CLUSTERTRAIN_* variables); one that does not
+            // convert is bad input like any other, not a crash.
+            Console.Error.WriteLine($"error: the {parse.CommandResult.Command.Name} command cannot start ({e.Problems.Count} problem{(e.Problems.Count == 1 ? "" : "s")}):");
+            foreach (var problem in e.Problems) Console.Error.WriteLine($"  {ClusterTrainConfiguration.Describe(problem)}");
+            return ExitCodes.BadInput;
+        }
     }
 }

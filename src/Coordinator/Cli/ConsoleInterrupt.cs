@@ -5,10 +5,13 @@ public sealed class ConsoleInterrupt : IDisposable
 {
     private readonly CancellationTokenSource _source = new();
     private readonly System.Runtime.InteropServices.PosixSignalRegistration _sigterm;
+    private readonly string _stopping;
     private bool _disposed;
 
-    public ConsoleInterrupt()
+    /// <param name="stopping">What the first Ctrl-C does, as the user is told it.</param>
+    public ConsoleInterrupt(string stopping = "stopping after the current step")
     {
+        _stopping = stopping;
         Console.CancelKeyPress += OnCancelKeyPress;
         _sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
             System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
@@ -30,7 +33,7 @@ public sealed class ConsoleInterrupt : IDisposable
     {
         if (_source.IsCancellationRequested) return;
         e.Cancel = true;
-        Console.Error.WriteLine("stopping after the current step (Ctrl-C again to kill)...");
+        Console.Error.WriteLine($"{_stopping} (Ctrl-C again to kill)...");
         _source.Cancel();
     }
 

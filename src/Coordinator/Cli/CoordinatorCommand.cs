@@ -74,8 +74,12 @@ public static class CoordinatorCommand
             return ExitCodes.BadInput;
         }
 
-        Directory.CreateDirectory(folder);
-        using var interrupt = new ConsoleInterrupt();
+        if (OutputFolder.Create(folder) is { } unusable)
+        {
+            Console.Error.WriteLine($"error: {unusable}");
+            return ExitCodes.BadInput;
+        }
+        using var interrupt = new ConsoleInterrupt("coordinator stopping: leaving the cluster");
         await using var member = await ClusterHosts.StartCoordinatorAsync(cluster, coordinator, persistence, folder, AkkaLogLevel.InfoLevel, JoinTimeout);
         Console.WriteLine($"coordinator up at {member.Address}; output {folder}");
         ApiServer? server = null;

@@ -55,7 +55,7 @@ public static class NodeCommand
             return ExitCodes.BadInput;
         }
 
-        using var interrupt = new ConsoleInterrupt();
+        using var interrupt = new ConsoleInterrupt("node stopping: its trials checkpoint, then it leaves the cluster");
         var process = TrialProcessOptions.CurrentProgram();
         while (!interrupt.Token.IsCancellationRequested)
         {

@@ -111,7 +111,11 @@ public static class RunCommand
         if (problems.Count > 0 || specProblems.Count > 0 || spec is null) return ExitCodes.BadInput;
 
         var folder = output?.FullName ?? Path.GetFullPath(Path.Combine("runs", spec.Name));
-        Directory.CreateDirectory(folder);
+        if (OutputFolder.Create(folder) is { } unusable)
+        {
+            Console.Error.WriteLine($"error: {unusable}");
+            return ExitCodes.BadInput;
+        }
         var (cluster, coordinatorOptions, persistence, node) = settings;
         if (string.IsNullOrWhiteSpace(coordinatorOptions.CheckpointRoot)) coordinatorOptions.CheckpointRoot = Path.Combine(folder, "checkpoints");
         using var interrupt = new ConsoleInterrupt();

@@ -54,13 +54,9 @@ public static class TrainCommand
             return ExitCodes.BadInput;
         }
 
-        try
+        if (OutputFolder.Create(output.FullName) is { } unusable)
         {
-            Directory.CreateDirectory(output.FullName);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"error: cannot use {output.FullName} as the output folder: {e.Message}");
+            Console.Error.WriteLine($"error: {unusable}");
             return ExitCodes.BadInput;
         }
         using var interrupt = new ConsoleInterrupt();

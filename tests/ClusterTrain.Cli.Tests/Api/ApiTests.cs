@@ -241,4 +241,30 @@ public sealed class ApiTests(ApiCluster cluster)
         Assert.Contains($"ClusterTrain:Api: cannot listen on 127.0.0.1 ports {taken} and 0", problem);
         Assert.Contains("CLUSTERTRAIN_API__PORT", problem);
     }
+
+    [Fact]
+    public async Task A_report_into_a_folder_that_cannot_be_made_exits_2_naming_it()
+    {
+        var file = Path.Combine(cluster.Folder.Path, "report-target-is-a-file");
+        File.WriteAllText(file, "not a folder");
+        var unusable = Path.Combine(file, "out");
+
+        var outcome = await cluster.CliAsync("report", "0123456789ab", "--out", unusable);
+
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Contains($"error: cannot use {unusable} as the output folder", outcome.Stderr);
+    }
+
+    [Fact]
+    public async Task Submitting_an_ended_sweep_again_says_it_has_ended_and_runs_nothing()
+    {
+        var spec = cluster.SpecFile("again", ApiCluster.TinySweep("again"));
+        var sweepId = SweepIdOf(await cluster.CliAsync("submit", spec, "--json"));
+        Assert.Equal(0, (await cluster.CliAsync("watch", sweepId)).ExitCode);
+
+        var again = await cluster.CliAsync("submit", spec);
+
+        Assert.Equal(0, again.ExitCode);
+        Assert.Contains($"sweep again ({sweepId}) was already submitted and has ended: 2 completed, 0 diverged, 0 failed, 0 cancelled; nothing runs again", again.Stdout);
+    }
 }

@@ -44,10 +44,21 @@ public static class RemoteCommands
                 return ExitCodes.BadInput;
             }
             if (!remote.Json)
-                Console.WriteLine($"sweep {reply.Name} ({reply.SweepId}) {(reply.AlreadyKnown ? "was already submitted; it goes on" : "submitted")}: {reply.TrialCount} trials");
+                Console.WriteLine($"sweep {reply.Name} ({reply.SweepId}) {(reply.AlreadyKnown ? await AlreadyKnownAsync(remote, reply.SweepId, cancellation) : "submitted")}: {reply.TrialCount} trials");
             return parse.GetValue(watch) ? await WatchAsync(remote, reply.SweepId, 0, cancellation) : ExitCodes.Success;
         }));
         return command;
+    }
+
+    /// <summary>What submitting a known sweep again did: its ids come from the spec, so an ended sweep stays ended.</summary>
+    private static async Task<string> AlreadyKnownAsync(RemoteConnection remote, string sweepId, CancellationToken cancellation)
+    {
+        var sweep = (await remote.Client.GetSweepAsync(new GetSweepRequest { SweepId = sweepId, TrialLimit = 1 }, remote.Headers,
+            cancellationToken: cancellation)).Sweep;
+        if (!sweep.Finished) return "was already submitted; it goes on";
+        var c = sweep.Counts;
+        return $"was already submitted and has ended{(sweep.Cancelled ? " (cancelled)" : "")}: {c.Completed} completed, {c.Diverged} diverged, " +
+            $"{c.Failed} failed, {c.Cancelled} cancelled; nothing runs again (the sweep's id comes from its spec: change its name to run it anew)";
     }
 
     private static Command Status()
@@ -139,6 +150,7 @@ public static class RemoteCommands
         command.SetAction((parse, _) => RemoteConnection.RunAsync(options, parse, async (remote, cancellation) =>
         {
             var folder = parse.GetValue(output)!.FullName;
+            if (OutputFolder.Create(folder) is { } unusable) throw new RemoteInputException(unusable);
             var files = new List<(string Name, long Bytes)>();
             using var call = remote.Client.GetReport(new GetReportRequest { SweepId = parse.GetValue(sweep)! }, remote.Headers, cancellationToken: cancellation);
             FileStream? current = null;
