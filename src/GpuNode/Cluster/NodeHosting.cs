@@ -29,6 +29,7 @@ public static class NodeHosting
         return builder.WithActors((system, registry) =>
         {
             var node = system.ActorOf(GpuNodeActor.Props(slots, options, process, registry.Get<SweepCoordinatorProxy>(), shutdowns), ActorName);
+            system.ActorOf(CoordinatorWatch.Props(), "coordinator-watch");
             registry.Register<GpuNodeActor>(node);
         });
     }

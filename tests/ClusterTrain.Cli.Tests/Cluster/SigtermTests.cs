@@ -39,6 +39,24 @@ public sealed class SigtermTests : IDisposable
         Assert.DoesNotContain(coordinator.Lines, l => l.Contains("Unhandled exception"));
     }
 
+    [Fact]
+    public async Task A_node_joins_its_coordinator_again_after_the_coordinator_stopped_gracefully_and_restarted()
+    {
+        var output = Path.Combine(_folder, "out");
+        var first = Start("coordinator", "coordinator", "--port", "0", "--out", output);
+        var seed = (await first.WaitForLineAsync(@"coordinator up at (\S+);", Patience)).Groups[1].Value;
+        var node = Start("node", "node", "--seed-nodes", seed, "--slots", "1");
+        var firstMember = (await node.WaitForLineAsync(@"^node up at (\S+)", Patience)).Groups[1].Value;
+
+        Assert.Equal(130, await first.TerminateAsync(Patience));
+        await node.WaitForLineAsync("left the cluster; this node stops its trials and joins again", Patience);
+        var port = seed[(seed.LastIndexOf(':') + 1)..];
+        var second = Start("coordinator-again", "coordinator", "--port", port, "--out", output);
+
+        var secondMember = (await node.WaitForLineAsync($@"^node up at (?!{Regex.Escape(firstMember)}$)(\S+)", Patience)).Groups[1].Value;
+        await second.WaitForLineAsync($@"Leader is moving node \[{Regex.Escape(secondMember)}\] to \[Up\]", Patience);
+    }
+
     private MemberProcess Start(string name, params string[] args)
     {
         var member = MemberProcess.Start(name, _folder, args);
