@@ -407,8 +407,9 @@ public partial class ManifestTests
         var folder = Directory.CreateTempSubdirectory("clustertrain-overlay-").FullName;
         try
         {
-            // The docs put the overlay beside the clone; here the clone is the repository under test.
-            File.WriteAllText(Path.Combine(folder, "kustomization.yaml"), block.Groups[1].Value.Replace("../clustertrain/", Repository.Root + "/"));
+            // The docs put the overlay beside the clone; here the clone is the repository under test (kustomize
+            // takes relative paths only).
+            File.WriteAllText(Path.Combine(folder, "kustomization.yaml"), block.Groups[1].Value.Replace("../clustertrain/", Path.GetRelativePath(folder, Repository.Root) + "/"));
             var manifests = Manifests.BuildAt(folder);
 
             var replicas = int.Parse(Regex.Match(block.Groups[1].Value, @"count: (\d+)").Groups[1].Value);
