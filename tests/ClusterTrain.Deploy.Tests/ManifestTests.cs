@@ -443,6 +443,10 @@ public partial class ManifestTests
             entries.AddRange(((YamlSequenceNode)resources).Children.Select(n => ((YamlScalarNode)n).Value!));
         if (root.Children.TryGetValue(new YamlScalarNode("patches"), out var patches))
             entries.AddRange(((YamlSequenceNode)patches).Children.Select(n => ((YamlScalarNode)((YamlMappingNode)n).Children[new YamlScalarNode("path")]).Value!));
+        if (root.Children.TryGetValue(new YamlScalarNode("configMapGenerator"), out var generators))
+            foreach (var generator in ((YamlSequenceNode)generators).Children.Cast<YamlMappingNode>())
+                if (generator.Children.TryGetValue(new YamlScalarNode("envs"), out var envs))
+                    entries.AddRange(((YamlSequenceNode)envs).Children.Select(n => ((YamlScalarNode)n).Value!));
         return entries.Select(e => Path.GetFullPath(Path.Combine(folder, e)));
     }
 }
