@@ -19,6 +19,11 @@ RUN dotnet publish src/Coordinator/ClusterTrain.Coordinator.csproj -c Release -r
       --no-restore -p:TorchBackend=cpu -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION}-noble AS runtime
+# Report plots (ScottPlot on SkiaSharp's NoDependencies native assets) draw their text with a system font, and the
+# aspnet image ships none: without one, titles, labels and legends would be missing from every PNG.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
 RUN useradd --uid 10001 --user-group --create-home --shell /usr/sbin/nologin clustertrain \
  && mkdir -p /data && chown 10001:10001 /data
 COPY --from=build /app /app

@@ -115,6 +115,20 @@ public class DockerfileTests
             Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:10.0", dockerfile.Final.Image);
     }
 
+    [Fact]
+    public void The_coordinator_image_installs_a_font_for_the_text_of_its_report_plots_and_keeps_no_package_lists()
+    {
+        var final = Load("coordinator.Dockerfile").Final;
+        var user = final.Instructions.IndexOf(final.All("USER").Last());
+
+        // ScottPlot draws with SkiaSharp's NoDependencies assets, which find fonts under /usr/share/fonts; aspnet has none.
+        var install = Assert.Single(final.All("RUN"), r => r.Arguments.Contains("apt-get install"));
+        Assert.Contains("fonts-dejavu-core", install.Words);
+        Assert.Contains("--no-install-recommends", install.Words);
+        Assert.Contains("rm -rf /var/lib/apt/lists/*", install.Arguments);
+        Assert.True(final.Instructions.IndexOf(install) < user, "apt-get runs after USER, as a user who may not install packages");
+    }
+
     [SkippableTheory]
     [MemberData(nameof(Dockerfiles))]
     public void Each_image_exposes_the_ports_its_pods_declare(string name)

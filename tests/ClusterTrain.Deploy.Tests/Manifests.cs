@@ -45,14 +45,20 @@ internal sealed class Manifests
     {
         Skip.If(FindOnPath(Kubectl) is null, $"kubectl is not installed, so the kustomization {folder} cannot be built here (the files themselves are still parsed by Every_manifest_file_parses_as_Kubernetes_objects)");
         // One build per kustomization for the whole run: each takes kubectl about a second.
-        return Built.GetOrAdd(folder, f => new Lazy<Manifests>(() => Kustomize(f))).Value;
+        return Built.GetOrAdd(folder, f => new Lazy<Manifests>(() => Kustomize(Repository.PathOf($"deploy/k8s/{f}"), f))).Value;
+    }
+
+    /// <summary><c>kubectl kustomize PATH</c> for a kustomization outside deploy/k8s (a user's overlay), not cached.</summary>
+    public static Manifests BuildAt(string path)
+    {
+        Skip.If(FindOnPath(Kubectl) is null, $"kubectl is not installed, so the kustomization {path} cannot be built here");
+        return Kustomize(path, path);
     }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Manifests>> Built = new();
 
-    private static Manifests Kustomize(string folder)
+    private static Manifests Kustomize(string path, string folder)
     {
-        var path = Repository.PathOf($"deploy/k8s/{folder}");
         var start = new ProcessStartInfo(Kubectl, ["kustomize", path]) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
@@ -75,13 +81,15 @@ internal sealed class Manifests
             .Select(term => term.Split('=', 2))
             .ToDictionary(kv => kv[0].Trim(), kv => kv[1].Trim());
 
-    /// <summary>
-    /// The environment a container starts with: its ConfigMaps, then its own variables; a pod IP for
-    /// <c>status.podIP</c>; a Secret's value for a secret reference.
-    /// </summary>
     /// <summary>The value of <paramref name="key"/>, or null where there is none.</summary>
     public static string? ValueOf(IDictionary<string, string>? values, string key) =>
         values is not null && values.TryGetValue(key, out var value) ? value : null;
+
+    /// <summary>
+    /// The environment a container starts with: its ConfigMaps, then its own variables; a pod IP for
+    /// <c>status.podIP</c>; for a secret reference, the value docs/kubernetes.md creates the Secret with (no
+    /// kustomization carries a Secret: users create them).
+    /// </summary>
 
     public Dictionary<string, string> EnvironmentOf(V1Container container)
     {
@@ -94,17 +102,9 @@ internal sealed class Manifests
         foreach (var variable in container.Env ?? [])
             environment[variable.Name] = variable.Value
                 ?? (variable.ValueFrom?.FieldRef?.FieldPath == "status.podIP" ? "10.1.2.3" : null)
-                ?? (variable.ValueFrom?.SecretKeyRef is { } secret ? SecretValue(secret.Name, secret.Key) : null)
+                ?? (variable.ValueFrom?.SecretKeyRef is { } secret ? DocumentedSecrets.ValueOf(secret.Name, secret.Key) : null)
                 ?? throw new InvalidOperationException($"{container.Name}: {variable.Name} has a value source this test does not know");
         return environment;
-    }
-
-    private string SecretValue(string name, string key)
-    {
-        var secret = Single<V1Secret>(name);
-        return ValueOf(secret.StringData, key)
-            ?? (secret.Data is not null && secret.Data.TryGetValue(key, out var bytes) ? System.Text.Encoding.UTF8.GetString(bytes) : null)
-            ?? throw new InvalidOperationException($"{Name}: Secret {name} has no key {key}");
     }
 
     private static string? FindOnPath(string program) =>
