@@ -35,7 +35,12 @@ public sealed class SweepApiService(ApiServices services) : SweepApi.SweepApiBas
                     SweepId = accepted.SweepId, Name = accepted.Name, TrialCount = accepted.TrialCount, AlreadyKnown = accepted.AlreadyKnown,
                 };
             case Core.SweepRejected rejected:
-                return new SubmitSweepReply { Problems = { rejected.Problems } };
+                var refusal = new SubmitSweepReply { Problems = { rejected.Problems } };
+                // A path that reads on the submitter's machine, relative to the spec file, means nothing here.
+                if (rejected.Problems.Any(p => p.Contains("does not exist", StringComparison.Ordinal)))
+                    refusal.Problems.Add($"{source}: relative paths in a submitted spec resolve on the coordinator, against its folder {services.OutputFolder}; " +
+                        "give data.path as the coordinator sees it (an absolute path on its machine or shared volume)");
+                return refusal;
             default:
                 throw new RpcException(new Status(StatusCode.Internal, $"unexpected answer {reply.GetType().Name}"));
         }

@@ -267,4 +267,22 @@ public sealed class ApiTests(ApiCluster cluster)
         Assert.Equal(0, again.ExitCode);
         Assert.Contains($"sweep again ({sweepId}) was already submitted and has ended: 2 completed, 0 diverged, 0 failed, 0 cancelled; nothing runs again", again.Stdout);
     }
+
+    [Fact]
+    public async Task A_submitted_spec_whose_data_folder_is_missing_on_the_coordinator_is_told_where_relative_paths_resolve()
+    {
+        var yaml = """
+            name: far-data
+            data: { kind: cifar10, path: ../../shared/data/cifar10-not-here }
+            fixed: { model.family: cifar-resnet, model.depth: 8 }
+            grid: { model.shortcuts: [false, true] }
+            """;
+        var (client, headers) = cluster.Client();
+
+        var reply = await client.SubmitSweepAsync(new SubmitSweepRequest { SpecYaml = yaml, SourceName = "far-data.yaml" }, headers);
+
+        Assert.Contains(reply.Problems, p => p.Contains("cifar10-not-here' does not exist"));
+        Assert.Contains(reply.Problems, p => p.StartsWith(
+            $"far-data.yaml: relative paths in a submitted spec resolve on the coordinator, against its folder {cluster.Folder.Path};", StringComparison.Ordinal));
+    }
 }
