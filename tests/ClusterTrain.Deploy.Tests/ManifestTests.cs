@@ -225,9 +225,10 @@ public partial class ManifestTests
             var claim = member.Pod.Volumes.Single(v => v.Name == mount.Name).PersistentVolumeClaim.ClaimName;
             Assert.Contains("ReadWriteMany", manifests.Single<V1PersistentVolumeClaim>(claim).Spec.AccessModes);
 
-            // A node's trials get StopGrace to checkpoint, then the member leaves the cluster (Akka's phases, about
-            // 10 s); Kubernetes kills the pod when its grace period ends, so the period must be longer than both.
-            var stopGrace = ClusterTrainConfiguration.Node(configuration).StopGrace;
+            // A node's trials get StopGrace to checkpoint (the node waits StopMargin longer for them), then the member
+            // leaves the cluster (Akka's phases, about 10 s); Kubernetes kills the pod when its grace period ends, so
+            // the period must be longer than both.
+            var stopGrace = ClusterTrainConfiguration.Node(configuration).StopGrace + NodeHosting.StopMargin;
             var leave = TimeSpan.FromSeconds(20);
             Assert.True(member.Pod.TerminationGracePeriodSeconds > (member.Component == "node" ? stopGrace + leave : leave).TotalSeconds,
                 $"{kustomization}: {member.Name} has {member.Pod.TerminationGracePeriodSeconds} s to stop");

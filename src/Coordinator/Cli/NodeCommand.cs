@@ -73,6 +73,8 @@ public static class NodeCommand
             Console.WriteLine($"node up at {member.Address}");
             await Task.WhenAny(Task.Delay(Timeout.Infinite, interrupt.Token).ContinueWith(_ => { }, TaskScheduler.Default), member.Terminated);
             var downed = !interrupt.Token.IsCancellationRequested;
+            // Disposing runs CoordinatedShutdown: the trials stop, each writing its checkpoint, before the member leaves
+            // (NodeHosting.AddGpuNode). The second wait covers a trial that outlasted the first one's bound.
             await member.DisposeAsync();
             await shutdowns.WhenAllEndedAsync();
             if (downed) Console.WriteLine("node: removed from the cluster; joining again");

@@ -159,7 +159,7 @@ public static class RunCommand
         }
         finally
         {
-            await StopAsync(members, shutdowns, sweepId);
+            await StopAsync(members, shutdowns, sweepId, node.StopGrace + NodeHosting.StopMargin + LeaveTimeout);
         }
     }
 
@@ -176,15 +176,17 @@ public static class RunCommand
     };
 
     /// <summary>
-    /// The nodes leave on purpose, all at once, while the coordinator still runs: it requeues their trials without
-    /// counting the attempts (and gives leaving nodes no new work). Once it has stored that, the nodes stop, their
-    /// trials writing their checkpoints, and then the coordinator, which no member needs any more.
+    /// The nodes leave on purpose, all at once, while the coordinator still runs (it gives leaving nodes no new work):
+    /// each stops its trials, which write their checkpoints, before it is removed (NodeHosting.AddGpuNode), and the
+    /// coordinator then requeues them without counting the attempts. Once it has stored that, the nodes' actor systems
+    /// stop, and then the coordinator, which no member needs any more.
     /// </summary>
-    private static async Task StopAsync(List<ClusterHost> members, TrialShutdowns shutdowns, string? sweepId)
+    /// <param name="leaveTimeout">How long the nodes may take to leave, their trials' stop included.</param>
+    private static async Task StopAsync(List<ClusterHost> members, TrialShutdowns shutdowns, string? sweepId, TimeSpan leaveTimeout)
     {
         if (members.Count == 0) return;
         var (coordinator, nodes) = (members[0], members.Skip(1).ToList());
-        await Task.WhenAll(nodes.Select(n => n.LeaveAsync(LeaveTimeout)));
+        await Task.WhenAll(nodes.Select(n => n.LeaveAsync(leaveTimeout)));
         if (sweepId is not null) await AwaitNothingRunningAsync(coordinator.Coordinator, sweepId);
         foreach (var n in nodes) await n.DisposeAsync();
         await shutdowns.WhenAllEndedAsync();

@@ -35,7 +35,8 @@ public sealed class ClusterHost : IAsyncDisposable
 
     /// <summary>
     /// Leaves the cluster on purpose and completes once this member is removed (or <paramref name="timeout"/> has
-    /// passed), while its actor system still runs: the coordinator then counts none of its trials' attempts.
+    /// passed): the coordinator then counts none of its trials' attempts. Leaving runs the member's CoordinatedShutdown,
+    /// so a node stops its trials, each writing its checkpoint, before it is removed, and its actor system stops after.
     /// </summary>
     public async Task LeaveAsync(TimeSpan timeout)
     {

@@ -72,9 +72,10 @@ public static class ClusterTrainAkka
                 }).Build(),
                 HoconAddMode.Prepend);
 
-        // The commands own SIGTERM and Ctrl-C: they stop their work first (a node's trials checkpoint), then dispose
-        // the host, whose CoordinatedShutdown leaves the cluster gracefully. Akka's own hook ran that shutdown from the
-        // signal handler, ahead of the command (seen: `clustertrain coordinator` exiting 0, or aborting, on SIGTERM).
+        // The commands own SIGTERM and Ctrl-C and dispose the host, whose CoordinatedShutdown first stops a node's trials
+        // (each writes its checkpoint: NodeHosting.AddGpuNode, before-cluster-shutdown) and then leaves the cluster
+        // gracefully. Akka's own hook ran that shutdown from the signal handler, ahead of the command (seen:
+        // `clustertrain coordinator` exiting 0, or aborting, on SIGTERM).
         builder.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
         if (options.EffectiveManagementPort is { } managementPort)
             AddManagement(builder, options, managementPort);

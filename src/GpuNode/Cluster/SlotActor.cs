@@ -53,8 +53,10 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
-        // The node is stopping: the trial checkpoints and reports Interrupted to nobody; the coordinator requeues the
-        // attempt, uncounted, when this member has left, and the next attempt resumes from that checkpoint.
+        // The node is stopping (NodeHosting stops its slots before the member leaves): the trial checkpoints and reports
+        // Interrupted to nobody; the node waits for it to end, then leaves, and the coordinator requeues the attempt,
+        // uncounted, once the member is removed; the next attempt resumes from that checkpoint. Stopped, the slot asks
+        // for no more work.
         if (_process is { } process)
             _shutdowns.Add(process.StopAsync(_options.StopGrace).ContinueWith(_ => process.Dispose(), TaskScheduler.Default));
         base.PostStop();

@@ -43,6 +43,9 @@ internal sealed class MemberProcess : IAsyncDisposable
 
     public string Name { get; }
 
+    /// <summary>The process id, e.g. to find the trial workers a node started.</summary>
+    public int Id => _process.Id;
+
     public static MemberProcess Start(string name, string workingDirectory, params string[] args) =>
         Start(name, workingDirectory, networkNamespace: null, new Dictionary<string, string>(), args);
 
@@ -105,12 +108,27 @@ internal sealed class MemberProcess : IAsyncDisposable
     /// <summary>SIGTERM, as Kubernetes stops a pod; the exit code once the process has ended.</summary>
     public Task<int> TerminateAsync(TimeSpan timeout) => SignalAsync("-TERM", timeout);
 
-    private async Task<int> SignalAsync(string signal, TimeSpan timeout)
+    /// <summary>SIGTERM without waiting for the process to end (see <see cref="WaitForExitAsync"/>).</summary>
+    public Task SendTerminateAsync() => SendSignalAsync("-TERM", _process.Id);
+
+    /// <summary>The exit code once the process has ended.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
-        using (var kill = Process.Start("kill", [signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            await kill.WaitForExitAsync();
         await _process.WaitForExitAsync().WaitAsync(timeout);
         return _process.ExitCode;
+    }
+
+    /// <summary>Sends <paramref name="signal"/> (as <c>kill</c> names it, e.g. <c>-STOP</c>) to any process of this user.</summary>
+    public static async Task SendSignalAsync(string signal, int processId)
+    {
+        using var kill = Process.Start("kill", [signal, processId.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+    }
+
+    private async Task<int> SignalAsync(string signal, TimeSpan timeout)
+    {
+        await SendSignalAsync(signal, _process.Id);
+        return await WaitForExitAsync(timeout);
     }
 
     private void OnLine(string? line)

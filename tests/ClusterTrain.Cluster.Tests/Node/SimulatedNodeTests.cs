@@ -51,6 +51,18 @@ public sealed class SimulatedNodeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_node_gives_the_shutdown_phase_that_stops_its_trials_their_stop_grace_and_the_margin()
+    {
+        _node = await ClusterMember.StartAsync(ClusterRoles.Gpu, [_coordinator.Address], builder => builder.AddGpuNode(
+            new NodeOptions { Slots = 1, SimulatedTrialSeconds = 1, StopGrace = TimeSpan.FromSeconds(40) },
+            TrialProcessOptions.ClusterTrainDllIn(AppContext.BaseDirectory)));
+
+        var timeout = CoordinatedShutdown.Get(_node.System).Timeout(CoordinatedShutdown.PhaseBeforeClusterShutdown);
+
+        Assert.Equal(TimeSpan.FromSeconds(40) + NodeHosting.StopMargin, timeout);
+    }
+
+    [Fact]
     public async Task A_sweep_on_a_simulated_node_completes_every_trial_once_with_its_statistics_stored()
     {
         _node = await ClusterMember.StartAsync(ClusterRoles.Gpu, [_coordinator.Address], builder => builder.AddGpuNode(
