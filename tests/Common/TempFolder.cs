@@ -7,6 +7,14 @@ public sealed class TempFolder : IDisposable
 
     public string Folder(string relative) => Directory.CreateDirectory(System.IO.Path.Combine(Path, relative)).FullName;
 
+    /// <summary>A folder that passes a spec's CIFAR-10 check: it holds a training batch file (empty: nothing reads it).</summary>
+    public string Cifar10Folder(string relative)
+    {
+        var folder = Folder(relative);
+        System.IO.File.WriteAllBytes(System.IO.Path.Combine(folder, "data_batch_1.bin"), []);
+        return folder;
+    }
+
     /// <summary>The full path of <paramref name="relative"/>, its parent folders created.</summary>
     public string File(string relative)
     {

@@ -1,3 +1,4 @@
+using ClusterTrain.Shared.Training;
 using static TorchSharp.torch;
 
 namespace ClusterTrain.GpuNode.Data;
@@ -14,7 +15,7 @@ public static class Cifar10Binary
     private const int Side = 32;
     private const int ImageBytes = 3 * Side * Side;
 
-    public static IReadOnlyList<string> TrainFiles { get; } = [.. Enumerable.Range(1, 5).Select(i => $"data_batch_{i}.bin")];
+    public static IReadOnlyList<string> TrainFiles => DatasetFiles.Cifar10Train;
 
     public static IReadOnlyList<string> DefaultClassNames { get; } =
         ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"];

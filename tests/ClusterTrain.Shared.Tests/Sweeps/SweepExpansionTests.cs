@@ -178,7 +178,7 @@ public sealed class SweepExpansionTests : IDisposable
     [Fact]
     public void The_same_dataset_named_relative_to_two_spec_folders_gives_the_same_ids()
     {
-        var data = _temp.Folder("data/cifar10");
+        var data = _temp.Cifar10Folder("data/cifar10");
         _temp.Folder("sweeps/deeper/still");
         static string Spec(string path) => Minimal + $"data: {{ kind: cifar10, path: '{path}' }}\n";
 

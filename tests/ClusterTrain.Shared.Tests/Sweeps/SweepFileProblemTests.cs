@@ -160,7 +160,7 @@ public sealed class SweepFileProblemTests : IDisposable
     [Fact]
     public void The_same_relative_and_absolute_dataset_path_in_a_grid_list_are_duplicates()
     {
-        _temp.Folder("cifar");
+        _temp.Cifar10Folder("cifar");
         var yaml = $"{Minimal}data: {{ kind: cifar10 }}\ngrid:\n  data.path: [cifar, '{Path.Combine(_temp.Path, "cifar")}']\n";
 
         var problem = Assert.Single(Problems(yaml, _temp.Path));
@@ -213,6 +213,16 @@ public sealed class SweepFileProblemTests : IDisposable
         Assert.Equal(
             [$"sweep.yaml:3: data.path: folder '{Path.Combine(_temp.Path, "nowhere")}' does not exist (set download: true to fetch it)"],
             Problems(Minimal + "data: { kind: mnist, path: nowhere }\n", _temp.Path));
+    }
+
+    [Fact]
+    public void A_cifar10_folder_without_a_training_batch_is_named_before_anything_trains()
+    {
+        Directory.CreateDirectory(Path.Combine(_temp.Path, "empty-cifar"));
+
+        Assert.Equal(
+            [$"sweep.yaml:3: data.path: folder '{Path.Combine(_temp.Path, "empty-cifar")}' holds no CIFAR-10 training batch (data_batch_1.bin ... data_batch_5.bin; set download: true to fetch them)"],
+            Problems(Minimal + "data: { kind: cifar10, path: empty-cifar }\n", _temp.Path));
     }
 
     [Fact]

@@ -72,7 +72,7 @@ public sealed class SweepFileTests : IDisposable
     [Fact]
     public void Dataset_is_another_name_for_data()
     {
-        var folder = _temp.Folder("cifar");
+        var folder = _temp.Cifar10Folder("cifar");
 
         var spec = Parse(Minimal + "dataset: { kind: cifar10, path: cifar, train_limit: 100, test_limit: 50 }\n", _temp.Path);
 
@@ -94,7 +94,7 @@ public sealed class SweepFileTests : IDisposable
     [Fact]
     public void A_relative_dataset_path_resolves_against_the_spec_files_folder()
     {
-        var data = _temp.Folder("data/cifar10");
+        var data = _temp.Cifar10Folder("data/cifar10");
         _temp.Folder("sweeps");
         var file = _temp.File("sweeps/s.yaml", Minimal + "data: { kind: cifar10, path: ../data/cifar10 }\n");
 

@@ -241,7 +241,7 @@ public sealed class TrialFileTests : IDisposable
     [Fact]
     public void A_relative_dataset_path_resolves_against_the_trial_files_folder()
     {
-        var data = _temp.Folder("data/cifar10");
+        var data = _temp.Cifar10Folder("data/cifar10");
         _temp.Folder("trials");
         var file = _temp.File("trials/t.yaml", Model + "data: {kind: cifar10, path: ../data/cifar10}\n");
 
