@@ -352,9 +352,11 @@ public class SweepCoordinatorTests : CoordinatorFixture
     public void A_stored_sweep_whose_data_folder_is_gone_is_set_aside_on_recovery_until_the_data_is_back()
     {
         var data = Directory.CreateTempSubdirectory("clustertrain-cifar-").FullName;
+        void HoldATrainingBatch() => File.WriteAllBytes(Path.Combine(data, "data_batch_1.bin"), []);
+        HoldATrainingBatch();
         var yaml = $"name: cifar\ndata: {{ kind: cifar10, path: '{data}' }}\nfixed: {{ model.family: cifar-resnet, model.depth: 20 }}\n";
         var sweepId = Submit(yaml);
-        Directory.Delete(data);
+        Directory.Delete(data, recursive: true);
 
         RestartCoordinator();
         Client.Send(Coordinator, new GetSweepStatus(sweepId));
@@ -362,11 +364,12 @@ public class SweepCoordinatorTests : CoordinatorFixture
         Client.Send(Coordinator, new SubmitSweep(yaml, "sweep.yaml", Path.GetTempPath()));
         var whileGone = Client.ExpectMsg<SweepRejected>(Wait);
         Directory.CreateDirectory(data);
+        HoldATrainingBatch();
         Client.Send(Coordinator, new SubmitSweep(yaml, "sweep.yaml", Path.GetTempPath()));
         var onceBack = Client.ExpectMsg<SweepRejected>(Wait);
         RestartCoordinator();
         var recovered = Status(sweepId);
-        Directory.Delete(data);
+        Directory.Delete(data, recursive: true);
 
         Assert.Contains(whileGone.Problems, p => p.Contains($"folder '{data}' does not exist"));
         Assert.Contains($"sweep {sweepId} is stored, but its stored spec no longer reads", onceBack.Problems[0]);
