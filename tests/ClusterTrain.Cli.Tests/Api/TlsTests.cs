@@ -111,8 +111,9 @@ public sealed class TlsTests(ApiCluster cluster)
             .ListSweepsAsync(new ListSweepsRequest(), new Metadata { { "authorization", $"Bearer {ApiCluster.Token}" } }).ResponseAsync);
         var dashboard = await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync($"http://127.0.0.1:{server.HttpPort}/api/sweeps"));
 
-        Assert.Equal(StatusCode.Unavailable, grpc.StatusCode);
-        Assert.NotNull(dashboard);
+        // Unavailable when the server's close comes before the request is written, Internal when after: never a reply.
+        Assert.Contains(grpc.StatusCode, new[] { StatusCode.Unavailable, StatusCode.Internal });
+        Assert.Null(dashboard.StatusCode);
     }
 
     [Fact]
