@@ -100,7 +100,7 @@ public sealed class TlsTests(ApiCluster cluster)
     }
 
     [Fact]
-    public async Task Plain_http_clients_to_the_tls_ports_fail()
+    public async Task Plain_http_clients_to_the_tls_ports_fail_and_the_cli_suggests_https()
     {
         var files = TestCertificates.Write(cluster.Folder, "plain");
         await using var server = await StartAsync(files);
@@ -110,10 +110,13 @@ public sealed class TlsTests(ApiCluster cluster)
         var grpc = await Assert.ThrowsAsync<RpcException>(() => new SweepApi.SweepApiClient(channel)
             .ListSweepsAsync(new ListSweepsRequest(), new Metadata { { "authorization", $"Bearer {ApiCluster.Token}" } }).ResponseAsync);
         var dashboard = await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync($"http://127.0.0.1:{server.HttpPort}/api/sweeps"));
+        var cli = await CliAsync("status", "--coordinator", $"http://127.0.0.1:{server.Port}");
 
         // Unavailable when the server's close comes before the request is written, Internal when after: never a reply.
         Assert.Contains(grpc.StatusCode, new[] { StatusCode.Unavailable, StatusCode.Internal });
         Assert.Null(dashboard.StatusCode);
+        Assert.Equal(3, cli.ExitCode);
+        Assert.True(cli.Stderr.Contains($"(if the coordinator serves HTTPS, use https://127.0.0.1:{server.Port})"), cli.Stderr);
     }
 
     [Fact]

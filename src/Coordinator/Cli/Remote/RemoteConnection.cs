@@ -206,10 +206,10 @@ public sealed class RemoteConnection : IDisposable
         switch (e.StatusCode)
         {
             case StatusCode.Unavailable or StatusCode.DeadlineExceeded:
-                Console.Error.WriteLine($"error: cannot reach the coordinator at {url}: {Detail(e)}");
+                Console.Error.WriteLine($"error: cannot reach the coordinator at {url}: {Detail(e)}{HttpsHint(url, e)}");
                 return ExitCodes.Unreachable;
             case StatusCode.Internal or StatusCode.Unknown:
-                Console.Error.WriteLine($"error: the coordinator at {url} failed the call: {Detail(e)}");
+                Console.Error.WriteLine($"error: the coordinator at {url} failed the call: {Detail(e)}{HttpsHint(url, e)}");
                 return ExitCodes.Unreachable;
             case StatusCode.Unauthenticated:
                 Console.Error.WriteLine($"error: the coordinator at {url} refused the call: {e.Status.Detail}");
@@ -218,6 +218,20 @@ public sealed class RemoteConnection : IDisposable
                 Console.Error.WriteLine($"error: {e.Status.Detail}");
                 return ExitCodes.BadInput;
         }
+    }
+
+    /// <summary>
+    /// A cleartext client on a TLS port sees the connection end mid-handshake (an invalid or ended response), never a refusal:
+    /// the likeliest cause of that on an http:// URL is a coordinator serving HTTPS.
+    /// </summary>
+    private static string HttpsHint(Uri url, RpcException e)
+    {
+        if (url.Scheme != "http") return "";
+        for (var inner = e.Status.DebugException; inner is not null; inner = inner.InnerException)
+            // Unknown: the HTTP/2 handshake's own failure carries no code (.NET 10); a refused connection is ConnectionError.
+            if (inner is HttpIOException or HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded or HttpRequestError.Unknown })
+                return $" (if the coordinator serves HTTPS, use https://{url.Authority})";
+        return "";
     }
 
     private static bool IsTlsFailure(RpcException e)
