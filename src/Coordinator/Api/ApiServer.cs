@@ -3,6 +3,7 @@ using Akka.Actor;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ClusterTrain.Shared;
@@ -13,8 +14,9 @@ namespace ClusterTrain.Coordinator.Api;
 public sealed record ApiServices(IActorRef Coordinator, ApiOptions Options, string OutputFolder, SweepFeeds Feeds, SweepReports Reports);
 
 /// <summary>
-/// Kestrel in the coordinator process: the gRPC API on <see cref="ApiOptions.Port"/> (HTTP/2 cleartext) and the
-/// dashboard on <see cref="ApiOptions.HttpPort"/> (HTTP/1.1), both behind the same token. It talks to the sweep
+/// Kestrel in the coordinator process: the gRPC API on <see cref="ApiOptions.Port"/> (HTTP/2, cleartext or TLS) and the
+/// dashboard on <see cref="ApiOptions.HttpPort"/> (HTTP/1.1), both behind the same token, both HTTPS when
+/// <see cref="ApiOptions.CertificateFile"/> and <see cref="ApiOptions.KeyFile"/> are set. It talks to the sweep
 /// coordinator singleton through <paramref name="coordinator"/>, which must run in this process: reports read the
 /// gradient statistics, which have no wire format.
 /// </summary>
@@ -24,15 +26,16 @@ public sealed class ApiServer : IAsyncDisposable
     private readonly SweepFeeds _feeds;
     private readonly ILoggerFactory _feedLogs;
 
-    private ApiServer(WebApplication app, SweepFeeds feeds, ILoggerFactory feedLogs, int port, int httpPort, string host)
+    private ApiServer(WebApplication app, SweepFeeds feeds, ILoggerFactory feedLogs, int port, int httpPort, string host, bool tls)
     {
         _app = app;
         _feeds = feeds;
         _feedLogs = feedLogs;
         Port = port;
         HttpPort = httpPort;
-        GrpcUrl = new Uri($"http://{host}:{port}");
-        DashboardUrl = new Uri($"http://{host}:{httpPort}/");
+        var scheme = tls ? "https" : "http";
+        GrpcUrl = new Uri($"{scheme}://{host}:{port}");
+        DashboardUrl = new Uri($"{scheme}://{host}:{httpPort}/");
     }
 
     /// <summary>The gRPC port actually bound.</summary>
@@ -57,10 +60,16 @@ public sealed class ApiServer : IAsyncDisposable
             .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         var address = Address(options.Hostname);
         ListenOptions grpc = null!, http = null!;
+        var (certificate, chain) = options.Tls ? options.LoadCertificate() : (null, null);
+        void Secure(ListenOptions l)
+        {
+            // Over TLS, HTTP/2 is negotiated by ALPN (h2); a cleartext client on these ports fails its handshake.
+            if (certificate is not null) l.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificate = certificate, ServerCertificateChain = chain });
+        }
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(address, options.Port, l => { l.Protocols = HttpProtocols.Http2; grpc = l; });
-            kestrel.Listen(address, options.HttpPort, l => { l.Protocols = HttpProtocols.Http1; http = l; });
+            kestrel.Listen(address, options.Port, l => { l.Protocols = HttpProtocols.Http2; Secure(l); grpc = l; });
+            kestrel.Listen(address, options.HttpPort, l => { l.Protocols = HttpProtocols.Http1; Secure(l); http = l; });
         });
         var auth = new TokenAuth(options.ResolveToken());
         var reports = new SweepReports(coordinator, outputFolder);
@@ -94,7 +103,7 @@ public sealed class ApiServer : IAsyncDisposable
                 "(choose others with --api-port/--http-port or CLUSTERTRAIN_API__PORT/CLUSTERTRAIN_API__HTTPPORT; 0 takes a free one)")]);
         }
         var host = address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) ? "127.0.0.1" : options.Hostname;
-        return new ApiServer(app, feeds, feedLogs, grpc.IPEndPoint!.Port, http.IPEndPoint!.Port, host);
+        return new ApiServer(app, feeds, feedLogs, grpc.IPEndPoint!.Port, http.IPEndPoint!.Port, host, certificate is not null);
     }
 
     private static IPAddress Address(string hostname) =>

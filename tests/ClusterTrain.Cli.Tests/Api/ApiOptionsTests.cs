@@ -77,4 +77,83 @@ public sealed class ApiOptionsTests
 
         Assert.Equal([$"ClusterTrain:Api:TokenFile: {missing} does not exist.", $"ClusterTrain:Api:TokenFile: {empty} is empty."], problems);
     }
+
+    [Fact]
+    public void Tls_files_come_from_CLUSTERTRAIN_API_variables_and_a_matching_pair_has_no_problem()
+    {
+        using var folder = new TempFolder();
+        var files = TestCertificates.Write(folder, "api");
+        var configuration = ClusterTrainConfiguration.Load(settingsFile: null, new Dictionary<string, string>
+        {
+            ["CLUSTERTRAIN_API__CERTIFICATEFILE"] = files.CertificateFile,
+            ["CLUSTERTRAIN_API__KEYFILE"] = files.KeyFile,
+        });
+
+        var api = ClusterTrainConfiguration.Api(configuration);
+
+        Assert.Equal((files.CertificateFile, files.KeyFile, true), (api.CertificateFile, api.KeyFile, api.Tls));
+        Assert.Empty(api.Check());
+    }
+
+    [Fact]
+    public void One_tls_file_without_the_other_is_reported_naming_both()
+    {
+        using var folder = new TempFolder();
+        var files = TestCertificates.Write(folder, "api");
+
+        var keyMissing = new ApiOptions { CertificateFile = files.CertificateFile }.Check().Single().ToString();
+        var certificateMissing = new ApiOptions { KeyFile = files.KeyFile }.Check().Single().ToString();
+
+        Assert.Equal($"ClusterTrain:Api:KeyFile: is not set, but CertificateFile is ({files.CertificateFile}); HTTPS needs both (CLUSTERTRAIN_API__KEYFILE).", keyMissing);
+        Assert.Equal($"ClusterTrain:Api:CertificateFile: is not set, but KeyFile is ({files.KeyFile}); HTTPS needs both (CLUSTERTRAIN_API__CERTIFICATEFILE).", certificateMissing);
+    }
+
+    [Fact]
+    public void Missing_tls_files_and_folders_are_reported_with_their_key_and_path()
+    {
+        using var folder = new TempFolder();
+        var files = TestCertificates.Write(folder, "api");
+        var missing = Path.Combine(folder.Path, "missing.pem");
+        var aFolder = folder.Folder("certs");
+
+        var problems = new[]
+        {
+            new ApiOptions { CertificateFile = missing, KeyFile = files.KeyFile },
+            new ApiOptions { CertificateFile = files.CertificateFile, KeyFile = missing },
+            new ApiOptions { CertificateFile = aFolder, KeyFile = files.KeyFile },
+        }.Select(o => o.Check().Single().ToString());
+
+        Assert.Equal([
+            $"ClusterTrain:Api:CertificateFile: {missing} does not exist.",
+            $"ClusterTrain:Api:KeyFile: {missing} does not exist.",
+            $"ClusterTrain:Api:CertificateFile: {aFolder} is a folder, not a PEM file.",
+        ], problems);
+    }
+
+    [Fact]
+    public void Tls_files_without_a_pem_certificate_or_key_are_reported_with_their_key_and_path()
+    {
+        using var folder = new TempFolder();
+        var files = TestCertificates.Write(folder, "api");
+        var other = TestCertificates.Write(folder, "other");
+        var text = folder.File("text.pem", "not a certificate\n");
+        var encrypted = folder.File("encrypted.key",
+            System.Security.Cryptography.ECDsa.Create().ExportEncryptedPkcs8PrivateKeyPem("secret", new System.Security.Cryptography.PbeParameters(
+                System.Security.Cryptography.PbeEncryptionAlgorithm.Aes128Cbc, System.Security.Cryptography.HashAlgorithmName.SHA256, 1000)));
+
+        var problems = new[]
+        {
+            new ApiOptions { CertificateFile = text, KeyFile = files.KeyFile },
+            new ApiOptions { CertificateFile = files.KeyFile, KeyFile = files.KeyFile },
+            new ApiOptions { CertificateFile = files.CertificateFile, KeyFile = files.CertificateFile },
+            new ApiOptions { CertificateFile = files.CertificateFile, KeyFile = encrypted },
+            new ApiOptions { CertificateFile = files.CertificateFile, KeyFile = other.KeyFile },
+        }.Select(o => o.Check().Single().ToString()).ToList();
+
+        Assert.Equal($"ClusterTrain:Api:CertificateFile: {text} holds no PEM certificate (-----BEGIN CERTIFICATE-----).", problems[0]);
+        Assert.Equal($"ClusterTrain:Api:CertificateFile: {files.KeyFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----).", problems[1]);
+        Assert.Equal($"ClusterTrain:Api:KeyFile: {files.CertificateFile} holds no PEM private key (-----BEGIN PRIVATE KEY-----, RSA PRIVATE KEY or EC PRIVATE KEY).", problems[2]);
+        Assert.Equal($"ClusterTrain:Api:KeyFile: {encrypted} holds an encrypted private key; the coordinator reads unencrypted PEM keys only.", problems[3]);
+        Assert.Equal($"ClusterTrain:Api:KeyFile: {other.KeyFile} is not the private key of the certificate in {files.CertificateFile} (CertificateFile).", problems[4]);
+    }
 }

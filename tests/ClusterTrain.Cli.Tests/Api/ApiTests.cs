@@ -227,6 +227,7 @@ public sealed class ApiTests(ApiCluster cluster)
 
         Assert.Equal(3, outcome.ExitCode);
         Assert.Contains($"cannot reach the coordinator at {closed}/", outcome.Stderr);
+        Assert.DoesNotContain("serves HTTPS", outcome.Stderr);
     }
 
     [Fact]

@@ -1,4 +1,8 @@
 using System.CommandLine;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using ClusterTrain.Api.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -6,14 +10,16 @@ using Grpc.Net.Client;
 namespace ClusterTrain.Coordinator.Cli.Remote;
 
 /// <summary>
-/// The options every remote command shares (coordinator URL, token, --json) and the gRPC client they make. The URL
-/// and token also come from CLUSTERTRAIN_COORDINATOR_URL, CLUSTERTRAIN_TOKEN and CLUSTERTRAIN_TOKEN_FILE; options win.
+/// The options every remote command shares (coordinator URL, token, CA file, --json) and the gRPC client they make. The
+/// URL, token and CA file also come from CLUSTERTRAIN_COORDINATOR_URL, CLUSTERTRAIN_TOKEN, CLUSTERTRAIN_TOKEN_FILE and
+/// CLUSTERTRAIN_CA_FILE; options win.
 /// </summary>
 public sealed class RemoteOptions
 {
     public const string UrlVariable = "CLUSTERTRAIN_COORDINATOR_URL";
     public const string TokenVariable = "CLUSTERTRAIN_TOKEN";
     public const string TokenFileVariable = "CLUSTERTRAIN_TOKEN_FILE";
+    public const string CaFileVariable = "CLUSTERTRAIN_CA_FILE";
     public const string DefaultUrl = "http://127.0.0.1:5080";
 
     public Option<string?> Coordinator { get; } = new("--coordinator", "-c")
@@ -31,6 +37,11 @@ public sealed class RemoteOptions
         Description = $"File holding the token (default ${TokenFileVariable}); --token wins.",
     };
 
+    public Option<FileInfo?> CaFile { get; } = new("--ca-file")
+    {
+        Description = $"PEM certificate of the CA (or the self-signed certificate) to trust for an https:// coordinator instead of the system's (default ${CaFileVariable}).",
+    };
+
     public Option<bool> Json { get; } = new("--json") { Description = "Print JSON for scripts instead of text." };
 
     public void AddTo(Command command)
@@ -38,6 +49,7 @@ public sealed class RemoteOptions
         command.Options.Add(Coordinator);
         command.Options.Add(Token);
         command.Options.Add(TokenFile);
+        command.Options.Add(CaFile);
         command.Options.Add(Json);
     }
 
@@ -54,7 +66,26 @@ public sealed class RemoteOptions
             if (!File.Exists(tokenFile)) throw new RemoteInputException($"the token file {tokenFile} does not exist");
             token = File.ReadAllText(tokenFile).Trim();
         }
-        return new RemoteConnection(uri, string.IsNullOrEmpty(token) ? null : token, parse.GetValue(Json));
+        var caFile = parse.GetValue(CaFile)?.FullName ?? Environment.GetEnvironmentVariable(CaFileVariable);
+        // Ignored for http:// URLs: a CLUSTERTRAIN_CA_FILE set for one coordinator should not break a local one.
+        var roots = string.IsNullOrEmpty(caFile) || uri.Scheme != "https" ? null : ReadCaFile(caFile);
+        return new RemoteConnection(uri, string.IsNullOrEmpty(token) ? null : token, parse.GetValue(Json), roots);
+    }
+
+    private static X509Certificate2Collection ReadCaFile(string path)
+    {
+        if (!File.Exists(path)) throw new RemoteInputException($"the CA file {path} (--ca-file) does not exist");
+        var roots = new X509Certificate2Collection();
+        try
+        {
+            roots.ImportFromPemFile(path);
+        }
+        catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            throw new RemoteInputException($"the CA file {path} (--ca-file) cannot be read: {e.Message}");
+        }
+        if (roots.Count == 0) throw new RemoteInputException($"the CA file {path} (--ca-file) holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
+        return roots;
     }
 }
 
@@ -68,21 +99,54 @@ public sealed class RemoteConnection : IDisposable
 
     private readonly GrpcChannel _channel;
 
-    public RemoteConnection(Uri url, string? token, bool json)
+    /// <summary>Why the coordinator's certificate was refused, when it was: the TLS exception alone does not always say.</summary>
+    private string? _refusedCertificate;
+
+    /// <param name="roots">Certificates to trust instead of the system's (--ca-file); null: the system's.</param>
+    public RemoteConnection(Uri url, string? token, bool json, X509Certificate2Collection? roots = null)
     {
         Url = url;
         Json = json;
         _channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions
         {
-            HttpHandler = new SocketsHttpHandler { ConnectTimeout = ConnectTimeout, EnableMultipleHttp2Connections = true },
+            HttpHandler = new SocketsHttpHandler
+            {
+                ConnectTimeout = ConnectTimeout,
+                EnableMultipleHttp2Connections = true,
+                SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, certificate, _, errors) => Validate(certificate, errors, roots) },
+            },
             MaxReceiveMessageSize = 16 * 1024 * 1024,
         });
         Client = new SweepApi.SweepApiClient(_channel);
-        // Sent as plain metadata: call credentials are refused on http:// channels, and the API runs cleartext.
+        // Sent as plain metadata: call credentials are refused on http:// channels, and the API may run cleartext.
         Headers = token is null ? [] : new Metadata { { "authorization", $"Bearer {token}" } };
     }
 
     public Uri Url { get; }
+
+    private bool Validate(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2Collection? roots)
+    {
+        if (certificate is null) return Refuse("the coordinator sent no certificate");
+        // The name is checked whatever the roots: a certificate from the right CA for another host is still refused.
+        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
+            return Refuse($"its certificate ({certificate.Subject}) is not for {Url.Host}");
+        if (roots is null)
+            return errors == SslPolicyErrors.None || Refuse($"its certificate ({certificate.Subject}, issued by {certificate.Issuer}) does not chain to a CA this system trusts");
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+        // A private CA rarely publishes revocation lists, and the coordinator's network may reach none.
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        if (chain.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()))) return true;
+        var reasons = string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0).Distinct());
+        return Refuse($"its certificate ({certificate.Subject}, issued by {certificate.Issuer}) does not chain to the CA file's certificates: {reasons}");
+    }
+
+    private bool Refuse(string reason)
+    {
+        _refusedCertificate = reason;
+        return false;
+    }
 
     public bool Json { get; }
 
@@ -123,6 +187,13 @@ public sealed class RemoteConnection : IDisposable
             {
                 return ExitCodes.Interrupted;
             }
+            catch (RpcException e) when (connection._refusedCertificate is not null || IsTlsFailure(e))
+            {
+                Console.Error.WriteLine($"error: the certificate of the coordinator at {connection.Url} was not trusted: " +
+                    $"{connection._refusedCertificate ?? Detail(e)}. If it comes from a private CA or is self-signed, pass that CA's " +
+                    $"certificate (PEM) with --ca-file or {RemoteOptions.CaFileVariable}; the host name must match the certificate's.");
+                return ExitCodes.Unreachable;
+            }
             catch (RpcException e)
             {
                 return Report(connection.Url, e);
@@ -135,10 +206,10 @@ public sealed class RemoteConnection : IDisposable
         switch (e.StatusCode)
         {
             case StatusCode.Unavailable or StatusCode.DeadlineExceeded:
-                Console.Error.WriteLine($"error: cannot reach the coordinator at {url}: {Detail(e)}");
+                Console.Error.WriteLine($"error: cannot reach the coordinator at {url}: {Detail(e)}{HttpsHint(url, e)}");
                 return ExitCodes.Unreachable;
             case StatusCode.Internal or StatusCode.Unknown:
-                Console.Error.WriteLine($"error: the coordinator at {url} failed the call: {Detail(e)}");
+                Console.Error.WriteLine($"error: the coordinator at {url} failed the call: {Detail(e)}{HttpsHint(url, e)}");
                 return ExitCodes.Unreachable;
             case StatusCode.Unauthenticated:
                 Console.Error.WriteLine($"error: the coordinator at {url} refused the call: {e.Status.Detail}");
@@ -147,6 +218,27 @@ public sealed class RemoteConnection : IDisposable
                 Console.Error.WriteLine($"error: {e.Status.Detail}");
                 return ExitCodes.BadInput;
         }
+    }
+
+    /// <summary>
+    /// A cleartext client on a TLS port sees the connection end mid-handshake (an invalid or ended response), never a refusal:
+    /// the likeliest cause of that on an http:// URL is a coordinator serving HTTPS.
+    /// </summary>
+    private static string HttpsHint(Uri url, RpcException e)
+    {
+        if (url.Scheme != "http") return "";
+        for (var inner = e.Status.DebugException; inner is not null; inner = inner.InnerException)
+            // Unknown: the HTTP/2 handshake's own failure carries no code (.NET 10); a refused connection is ConnectionError.
+            if (inner is HttpIOException or HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded or HttpRequestError.Unknown })
+                return $" (if the coordinator serves HTTPS, use https://{url.Authority})";
+        return "";
+    }
+
+    private static bool IsTlsFailure(RpcException e)
+    {
+        for (var inner = e.Status.DebugException; inner is not null; inner = inner.InnerException)
+            if (inner is AuthenticationException) return true;
+        return false;
     }
 
     private static string Detail(RpcException e) =>
