@@ -286,4 +286,22 @@ public sealed class ApiTests(ApiCluster cluster)
         Assert.Contains(reply.Problems, p => p.StartsWith(
             $"far-data.yaml: relative paths in a submitted spec resolve on the coordinator, against its folder {cluster.Folder.Path};", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task With_json_an_error_is_also_a_json_object_on_stdout_with_its_exit_code()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var closed = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
+        listener.Stop();
+
+        var unreachable = await cluster.CliAsync("status", "--coordinator", closed, "--json");
+        var wrongToken = await cluster.CliAsync("status", "--token", "wrong", "--json");
+
+        var (unreachableError, wrongTokenError) = (JsonDocument.Parse(unreachable.Stdout).RootElement, JsonDocument.Parse(wrongToken.Stdout).RootElement);
+        Assert.Equal((3, 3), (unreachable.ExitCode, unreachableError.GetProperty("exit_code").GetInt32()));
+        Assert.StartsWith($"cannot reach the coordinator at {closed}/", unreachableError.GetProperty("error").GetString());
+        Assert.Equal((2, 2), (wrongToken.ExitCode, wrongTokenError.GetProperty("exit_code").GetInt32()));
+        Assert.Contains("refused the call", wrongTokenError.GetProperty("error").GetString());
+    }
 }

@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
 using ClusterTrain.Api.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -157,6 +158,7 @@ public sealed class RemoteConnection : IDisposable
     /// <summary>Runs a remote command, turning gRPC failures into a message naming the URL and an exit code.</summary>
     public static async Task<int> RunAsync(RemoteOptions options, ParseResult parse, Func<RemoteConnection, CancellationToken, Task<int>> command)
     {
+        var json = parse.GetValue(options.Json);
         RemoteConnection connection;
         try
         {
@@ -164,11 +166,10 @@ public sealed class RemoteConnection : IDisposable
         }
         catch (RemoteInputException e)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return ExitCodes.BadInput;
+            return Fail(json, ExitCodes.BadInput, e.Message);
         }
         using (connection)
-        using (var interrupt = new ConsoleInterrupt())
+        using (var interrupt = new ConsoleInterrupt("stopping (the sweep goes on at the coordinator)"))
         {
             try
             {
@@ -176,8 +177,7 @@ public sealed class RemoteConnection : IDisposable
             }
             catch (RemoteInputException e)
             {
-                Console.Error.WriteLine($"error: {e.Message}");
-                return ExitCodes.BadInput;
+                return Fail(json, ExitCodes.BadInput, e.Message);
             }
             catch (OperationCanceledException) when (interrupt.Token.IsCancellationRequested)
             {
@@ -189,36 +189,38 @@ public sealed class RemoteConnection : IDisposable
             }
             catch (RpcException e) when (connection._refusedCertificate is not null || IsTlsFailure(e))
             {
-                Console.Error.WriteLine($"error: the certificate of the coordinator at {connection.Url} was not trusted: " +
+                return Fail(json, ExitCodes.Unreachable, $"the certificate of the coordinator at {connection.Url} was not trusted: " +
                     $"{connection._refusedCertificate ?? Detail(e)}. If it comes from a private CA or is self-signed, pass that CA's " +
                     $"certificate (PEM) with --ca-file or {RemoteOptions.CaFileVariable}; the host name must match the certificate's.");
-                return ExitCodes.Unreachable;
             }
             catch (RpcException e)
             {
-                return Report(connection.Url, e);
+                var (code, message) = Report(connection.Url, e);
+                return Fail(json, code, message);
             }
         }
     }
 
-    private static int Report(Uri url, RpcException e)
+    /// <summary>
+    /// The error on stderr, as always; with --json also as an object on stdout, so that a script reading stdout learns
+    /// what went wrong rather than finding nothing to parse.
+    /// </summary>
+    private static int Fail(bool json, int exitCode, string message)
     {
-        switch (e.StatusCode)
-        {
-            case StatusCode.Unavailable or StatusCode.DeadlineExceeded:
-                Console.Error.WriteLine($"error: cannot reach the coordinator at {url}: {Detail(e)}{HttpsHint(url, e)}");
-                return ExitCodes.Unreachable;
-            case StatusCode.Internal or StatusCode.Unknown:
-                Console.Error.WriteLine($"error: the coordinator at {url} failed the call: {Detail(e)}{HttpsHint(url, e)}");
-                return ExitCodes.Unreachable;
-            case StatusCode.Unauthenticated:
-                Console.Error.WriteLine($"error: the coordinator at {url} refused the call: {e.Status.Detail}");
-                return ExitCodes.BadInput;
-            default:
-                Console.Error.WriteLine($"error: {e.Status.Detail}");
-                return ExitCodes.BadInput;
-        }
+        Console.Error.WriteLine($"error: {message}");
+        if (json) Console.WriteLine(JsonSerializer.Serialize(new { error = message, exit_code = exitCode }));
+        return exitCode;
     }
+
+    private static (int ExitCode, string Message) Report(Uri url, RpcException e) => e.StatusCode switch
+    {
+        StatusCode.Unavailable or StatusCode.DeadlineExceeded =>
+            (ExitCodes.Unreachable, $"cannot reach the coordinator at {url}: {Detail(e)}{HttpsHint(url, e)}"),
+        StatusCode.Internal or StatusCode.Unknown =>
+            (ExitCodes.Unreachable, $"the coordinator at {url} failed the call: {Detail(e)}{HttpsHint(url, e)}"),
+        StatusCode.Unauthenticated => (ExitCodes.BadInput, $"the coordinator at {url} refused the call: {e.Status.Detail}"),
+        _ => (ExitCodes.BadInput, e.Status.Detail),
+    };
 
     /// <summary>
     /// A cleartext client on a TLS port sees the connection end mid-handshake (an invalid or ended response), never a refusal:
