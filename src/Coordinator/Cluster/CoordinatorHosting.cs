@@ -1,3 +1,5 @@
+using Akka;
+using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Pattern;
 using Akka.Hosting;
@@ -32,8 +34,35 @@ public static class CoordinatorHosting
                 BackoffSupervisor.Props(SweepCoordinator.Props(coordinator), "coordinator",
                     minBackoff: TimeSpan.FromSeconds(1), maxBackoff: TimeSpan.FromSeconds(30), randomFactor: 0.2),
                 new ClusterSingletonOptions { Role = ClusterRoles.Coordinator },
-                createProxyToo: false);
+                createProxyToo: false)
+            .AddStartup((system, _) => CoordinatedShutdown.Get(system).AddTask(
+                CoordinatedShutdown.PhaseBeforeClusterShutdown, "release-running-attempts", () => ReleaseRunningAttemptsAsync(system)));
     }
+
+    /// <summary>
+    /// Before this member leaves, the coordinator it hosts (if the singleton runs here) releases its running attempts
+    /// uncounted: after a graceful stop the nodes stop their trials too, and the next coordinator would otherwise find
+    /// those attempts lost and count them against their trials, one attempt per trial for every restart or rollout.
+    /// </summary>
+    private static async Task<Done> ReleaseRunningAttemptsAsync(ActorSystem system)
+    {
+        // The singleton's path under its manager; the backoff supervisor there forwards to the coordinator.
+        var local = system.ActorSelection($"/user/{SweepCoordinatorProxy.SingletonName}/{SweepCoordinatorProxy.SingletonName}");
+        try
+        {
+            var coordinator = await local.ResolveOne(ReleaseTimeout);
+            await coordinator.Ask<Done>(SweepCoordinator.ReleaseRunningAttempts.Instance, ReleaseTimeout);
+        }
+        catch (Exception e) when (e is ActorNotFoundException or AskTimeoutException or TaskCanceledException)
+        {
+            // Not hosted here (another coordinator member holds the singleton), or not answering in time: the next
+            // coordinator then finds the attempts as a crash leaves them.
+        }
+        return Done.Instance;
+    }
+
+    /// <summary>Within Akka's default 5 s for the phase: storing one event per running trial takes milliseconds.</summary>
+    private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(4);
 
     /// <summary>The default journal and snapshot store: Akka.Persistence.Sql, its tables created on first use.</summary>
     /// <param name="outputFolder">Holds the default SQLite journal file.</param>

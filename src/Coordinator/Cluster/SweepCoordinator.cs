@@ -31,6 +31,7 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
     private readonly HashSet<string> _members = [];
     private readonly HashSet<string> _leaving = [];
     private readonly HashSet<IActorRef> _idleSlots = [];
+    private bool _stopping;
     private readonly Dictionary<(string SweepId, string TrialId), IActorRef> _slots = [];
     private long _snapshotAt;
     private long _snapshotStoredAt;
@@ -39,6 +40,17 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<(string SweepId, string TrialId, int Attempt), TimeSpan> _lastHeard = [];
 
     /// <summary>Checks, now and then, for running attempts that have gone silent.</summary>
+    /// <summary>
+    /// Sent by this member's CoordinatedShutdown before it leaves the cluster (local only, never over the network):
+    /// answered with <see cref="Akka.Done"/> once every running attempt is released.
+    /// </summary>
+    public sealed class ReleaseRunningAttempts
+    {
+        public static readonly ReleaseRunningAttempts Instance = new();
+
+        private ReleaseRunningAttempts() { }
+    }
+
     private sealed class CheckSilentAttempts
     {
         public static readonly CheckSilentAttempts Instance = new();
@@ -112,6 +124,7 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
 
     private void Active()
     {
+        Command<ReleaseRunningAttempts>(_ => OnReleaseRunningAttempts());
         Command<RequestWork>(OnRequestWork);
         Command<TrialStarted>(m => OnAttemptHeard(m));
         Command<TrialStillRunning>(m => OnAttemptHeard(m));
@@ -156,7 +169,7 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
         var sender = Sender;
         var slot = new TrialSlot(NodeOf(sender), request.SlotIndex, request.Device);
         _idleSlots.Remove(sender);
-        if (_leaving.Contains(slot.Node))
+        if (_stopping || _leaving.Contains(slot.Node))
         {
             // Its member is shutting down: a trial started there now would only be stopped again.
             sender.Tell(NoWorkAvailable.Instance);
@@ -192,6 +205,28 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
                     Path.Combine(_options.CheckpointRoot, e.SweepId, e.TrialId),
                     trial.Label));
             });
+        });
+    }
+
+    /// <summary>
+    /// The coordinator's member is stopping on purpose: every running attempt goes back to pending without counting
+    /// against its trial (the trial did nothing wrong), its slot is told to stop it (it writes its checkpoint), and no
+    /// slot gets new work from this incarnation. The next coordinator resumes the trials from their checkpoints.
+    /// </summary>
+    private void OnReleaseRunningAttempts()
+    {
+        var sender = Sender;
+        _stopping = true;
+        var running = _state.AllRunning().ToList();
+        var stops = running.Select(r => (r.Sweep.SweepId, r.Trial.TrialId, r.Status.Attempts, SlotPath: r.Sweep.SlotPath(r.Trial.TrialId))).ToList();
+        var released = running.Select(r => Lost(r.Sweep, r.Trial, r.Status, AttemptLoss.NodeLeft,
+            "the coordinator stopped (not counted against max_attempts)")).ToList();
+        PersistThen(released, () =>
+        {
+            foreach (var (sweepId, trialId, attempt, slotPath) in stops)
+                TellSlot(sweepId, trialId, slotPath, new CancelTrial(sweepId, trialId, attempt, "the coordinator is stopping"));
+            _log.Info("Released {0} running attempt(s): the coordinator is stopping", stops.Count);
+            sender.Tell(Akka.Done.Instance);
         });
     }
 
@@ -450,7 +485,7 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
     /// </summary>
     private void AnnounceWorkIfPending()
     {
-        if (_idleSlots.Count == 0 || !_state.HasStartableWork) return;
+        if (_stopping || _idleSlots.Count == 0 || !_state.HasStartableWork) return;
         foreach (var slot in _idleSlots) slot.Tell(WorkAvailable.Instance);
         _idleSlots.Clear();
     }

@@ -39,22 +39,42 @@ public sealed class SigtermTests : IDisposable
         Assert.DoesNotContain(coordinator.Lines, l => l.Contains("Unhandled exception"));
     }
 
+    /// <summary>Two tiny trials long enough to be caught running; one attempt each, so a counted loss would fail one.</summary>
+    private const string Sweep = """
+        name: restart
+        data: { kind: synthetic, synthetic_train_size: 64, synthetic_test_size: 16 }
+        fixed: { model.family: cifar-resnet, model.depth: 8, model.base_width: 8, batch_size: 16, max_steps: 80, epochs: 100 }
+        grid: { model.shortcuts: [false, true] }
+        stats: { every: 40, histogram_bins: 8 }
+        resources: { cpu_threads_per_trial: 1 }
+        retries: { max_attempts: 1 }
+        checkpoint_every: 5
+        """;
+
     [Fact]
-    public async Task A_node_joins_its_coordinator_again_after_the_coordinator_stopped_gracefully_and_restarted()
+    public async Task A_coordinator_stopped_gracefully_mid_trial_and_restarted_gets_its_nodes_back_and_counts_no_attempt()
     {
         var output = Path.Combine(_folder, "out");
-        var first = Start("coordinator", "coordinator", "--port", "0", "--out", output);
+        var spec = Path.Combine(_folder, "restart.yaml");
+        File.WriteAllText(spec, Sweep);
+        var first = Start("coordinator", "coordinator", "--port", "0", "--out", output, "--sweep", spec);
         var seed = (await first.WaitForLineAsync(@"coordinator up at (\S+);", Patience)).Groups[1].Value;
         var node = Start("node", "node", "--seed-nodes", seed, "--slots", "1");
         var firstMember = (await node.WaitForLineAsync(@"^node up at (\S+)", Patience)).Groups[1].Value;
+        await node.WaitForLineAsync(@"started (\w+) attempt 1", Patience);
 
         Assert.Equal(130, await first.TerminateAsync(Patience));
+        await first.WaitForLineAsync("Released 1 running attempt", TimeSpan.Zero);
         await node.WaitForLineAsync("left the cluster; this node stops its trials and joins again", Patience);
         var port = seed[(seed.LastIndexOf(':') + 1)..];
-        var second = Start("coordinator-again", "coordinator", "--port", port, "--out", output);
+        var second = Start("coordinator-again", "coordinator", "--port", port, "--out", output, "--sweep", spec);
 
         var secondMember = (await node.WaitForLineAsync($@"^node up at (?!{Regex.Escape(firstMember)}$)(\S+)", Patience)).Groups[1].Value;
         await second.WaitForLineAsync($@"Leader is moving node \[{Regex.Escape(secondMember)}\] to \[Up\]", Patience);
+        await second.WaitForLineAsync(@"sweep restart \(\w+\) finished", Patience);
+        var rows = File.ReadAllLines(Path.Combine(output, "trials.csv"));
+        var state = rows[0].Split(',').ToList().IndexOf("state");
+        Assert.Equal(["completed", "completed"], rows.Skip(1).Select(r => r.Split(',')[state]));
     }
 
     private MemberProcess Start(string name, params string[] args)

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using ClusterTrain.Cluster.Tests.Infrastructure;
+using ClusterTrain.Coordinator.Cluster;
 using ClusterTrain.GpuNode.Cluster;
 using ClusterTrain.Shared.Cluster;
 using ClusterTrain.Shared.GradientStats;
@@ -439,5 +440,29 @@ public class SweepCoordinatorTests : CoordinatorFixture
 
         Assert.Equal(2, spreads.Count);
         Assert.All(spreads, s => Assert.Equal((2L, 2.0, 1.0, 3.0), (s.Seeds, s.Mean, s.Min, s.Max)));
+    }
+
+    [Fact]
+    public void A_stopping_coordinator_releases_its_running_attempts_uncounted_and_gives_out_no_more_work()
+    {
+        var sweepId = Submit(Specs.FourTrials(maxAttempts: 1));
+        var slot = Slot();
+        var start = Pull(slot, 0);
+
+        Client.Send(Coordinator, SweepCoordinator.ReleaseRunningAttempts.Instance);
+        Client.ExpectMsg<Akka.Done>(Wait);
+        slot.ExpectMsg<CancelTrial>(c => c.TrialId == start.TrialId && c.Attempt == start.Attempt, Wait);
+        var released = Trial(sweepId, start.TrialId);
+        var idle = Slot();
+        idle.Send(Coordinator, new RequestWork(1, "cpu"));
+        idle.ExpectMsg<NoWorkAvailable>(Wait);
+        RestartCoordinator();
+        var again = Pull(slot, 0);
+        Finish(slot, again);
+
+        Assert.Equal((TrialState.Pending, 1), (released.State, released.Attempts));
+        Assert.Contains("the coordinator stopped (not counted against max_attempts)", released.Reason);
+        Assert.Equal((start.TrialId, 2), (again.TrialId, again.Attempt));
+        Assert.Equal(TrialState.Completed, Trial(sweepId, start.TrialId).State);
     }
 }

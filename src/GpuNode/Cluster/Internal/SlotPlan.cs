@@ -4,7 +4,11 @@ namespace ClusterTrain.GpuNode.Cluster.Internal;
 
 internal static class SlotPlan
 {
-    /// <summary>One slot per CUDA device (at most <see cref="NodeOptions.Slots"/>), else <see cref="NodeOptions.Slots"/> CPU slots (default one).</summary>
+    /// <summary>
+    /// One slot per CUDA device, or with none <see cref="NodeOptions.Slots"/> CPU slots (default one). The node passes
+    /// devices only while <see cref="NodeOptions.Slots"/> is unset (NodeHosting), so a set count means exactly that many
+    /// CPU slots and no GPU; given devices and a count anyway, at most that many devices get a slot.
+    /// </summary>
     public static IReadOnlyList<SlotDevice> For(NodeOptions options, int cudaDevices)
     {
         var cores = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
