@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Pattern;
 using Akka.Hosting;
+using Microsoft.Extensions.Configuration;
 using Akka.Persistence.Sql.Hosting;
 using ClusterTrain.Coordinator.Cluster.Internal;
 using ClusterTrain.GpuNode.Cluster;
@@ -35,6 +36,13 @@ public static class CoordinatorHosting
                     minBackoff: TimeSpan.FromSeconds(1), maxBackoff: TimeSpan.FromSeconds(30), randomFactor: 0.2),
                 new ClusterSingletonOptions { Role = ClusterRoles.Coordinator },
                 createProxyToo: false)
+            // Akka gives the phase 5 s; storing the releases under load, with the journal busy, can take longer.
+            .AddHocon(
+                new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+                {
+                    ["akka:coordinated-shutdown:phases:before-cluster-shutdown:timeout"] = $"{(long)(ReleaseTimeout + LookupTimeout).TotalMilliseconds + 1000}ms",
+                }).Build(),
+                HoconAddMode.Prepend)
             .AddStartup((system, _) => CoordinatedShutdown.Get(system).AddTask(
                 CoordinatedShutdown.PhaseBeforeClusterShutdown, "release-running-attempts", () => ReleaseRunningAttemptsAsync(system)));
     }
@@ -50,7 +58,7 @@ public static class CoordinatorHosting
         var local = system.ActorSelection($"/user/{SweepCoordinatorProxy.SingletonName}/{SweepCoordinatorProxy.SingletonName}");
         try
         {
-            var coordinator = await local.ResolveOne(ReleaseTimeout);
+            var coordinator = await local.ResolveOne(LookupTimeout);
             await coordinator.Ask<Done>(SweepCoordinator.ReleaseRunningAttempts.Instance, ReleaseTimeout);
         }
         catch (Exception e) when (e is ActorNotFoundException or AskTimeoutException or TaskCanceledException)
@@ -61,8 +69,10 @@ public static class CoordinatorHosting
         return Done.Instance;
     }
 
-    /// <summary>Within Akka's default 5 s for the phase: storing one event per running trial takes milliseconds.</summary>
-    private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(4);
+    /// <summary>Storing one event per running trial takes milliseconds on a quiet machine; this is for a loaded one.</summary>
+    private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(25);
+
+    private static readonly TimeSpan LookupTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>The default journal and snapshot store: Akka.Persistence.Sql, its tables created on first use.</summary>
     /// <param name="outputFolder">Holds the default SQLite journal file.</param>
