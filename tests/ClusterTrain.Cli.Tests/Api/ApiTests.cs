@@ -22,6 +22,16 @@ public sealed class ApiTests(ApiCluster cluster)
         return JsonDocument.Parse(submitted.Stdout).RootElement.GetProperty("sweepId").GetString()!;
     }
 
+    /// <summary>A URL on a loopback port that nothing listens on (it was free a moment ago).</summary>
+    private static string ClosedPortUrl()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var url = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
+        listener.Stop();
+        return url;
+    }
+
     private static async Task<List<SweepEvent>> WatchAsync(SweepApi.SweepApiClient client, Metadata headers, WatchSweepRequest request)
     {
         using var guard = new CancellationTokenSource(ApiCluster.Patience);
@@ -218,10 +228,7 @@ public sealed class ApiTests(ApiCluster cluster)
     [Fact]
     public async Task An_unreachable_coordinator_exits_with_code_3_naming_its_url()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var closed = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
-        listener.Stop();
+        var closed = ClosedPortUrl();
 
         var outcome = await cluster.CliAsync("status", "--coordinator", closed);
 
@@ -290,10 +297,7 @@ public sealed class ApiTests(ApiCluster cluster)
     [Fact]
     public async Task With_json_an_error_is_also_a_json_object_on_stdout_with_its_exit_code()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var closed = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
-        listener.Stop();
+        var closed = ClosedPortUrl();
 
         var unreachable = await cluster.CliAsync("status", "--coordinator", closed, "--json");
         var wrongToken = await cluster.CliAsync("status", "--token", "wrong", "--json");
