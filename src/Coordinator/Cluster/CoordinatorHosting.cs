@@ -3,7 +3,6 @@ using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Pattern;
 using Akka.Hosting;
-using Microsoft.Extensions.Configuration;
 using Akka.Persistence.Sql.Hosting;
 using ClusterTrain.Coordinator.Cluster.Internal;
 using ClusterTrain.GpuNode.Cluster;
@@ -37,12 +36,7 @@ public static class CoordinatorHosting
                 new ClusterSingletonOptions { Role = ClusterRoles.Coordinator },
                 createProxyToo: false)
             // Akka gives the phase 5 s; storing the releases under load, with the journal busy, can take longer.
-            .AddHocon(
-                new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-                {
-                    ["akka:coordinated-shutdown:phases:before-cluster-shutdown:timeout"] = $"{(long)(ReleaseTimeout + LookupTimeout).TotalMilliseconds + 1000}ms",
-                }).Build(),
-                HoconAddMode.Prepend)
+            .AddDuration("akka:coordinated-shutdown:phases:before-cluster-shutdown:timeout", ReleaseTimeout + LookupTimeout + TimeSpan.FromSeconds(1))
             .AddStartup((system, _) => CoordinatedShutdown.Get(system).AddTask(
                 CoordinatedShutdown.PhaseBeforeClusterShutdown, "release-running-attempts", () => ReleaseRunningAttemptsAsync(system)));
     }

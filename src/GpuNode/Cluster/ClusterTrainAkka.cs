@@ -65,12 +65,7 @@ public static class ClusterTrainAkka
 
         // Akka.Cluster.Hosting's split brain resolver options have no stable-after: this one key goes in as configuration.
         if (options.DowningStableAfter is { } stableAfter)
-            builder.AddHocon(
-                new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-                {
-                    ["akka:cluster:split-brain-resolver:stable-after"] = $"{(long)stableAfter.TotalMilliseconds}ms",
-                }).Build(),
-                HoconAddMode.Prepend);
+            builder.AddDuration("akka:cluster:split-brain-resolver:stable-after", stableAfter);
 
         // The commands own SIGTERM and Ctrl-C and dispose the host, whose CoordinatedShutdown first stops a node's trials
         // (each writes its checkpoint: NodeHosting.AddGpuNode, before-cluster-shutdown) and then leaves the cluster
@@ -87,6 +82,16 @@ public static class ClusterTrainAkka
             });
         return builder;
     }
+
+    /// <summary>
+    /// One Akka duration setting that Akka.Hosting has no option for, given as configuration; it wins
+    /// over the defaults.
+    /// </summary>
+    /// <param name="key">The setting's path with ':' separators, e.g. <c>akka:cluster:split-brain-resolver:stable-after</c>.</param>
+    public static AkkaConfigurationBuilder AddDuration(this AkkaConfigurationBuilder builder, string key, TimeSpan value) =>
+        builder.AddHocon(
+            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = $"{(long)value.TotalMilliseconds}ms" }).Build(),
+            HoconAddMode.Prepend);
 
     private static void AddManagement(AkkaConfigurationBuilder builder, ClusterOptions options, int port)
     {

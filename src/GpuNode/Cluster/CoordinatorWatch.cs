@@ -33,18 +33,17 @@ public sealed class CoordinatorWatch : ReceiveActor
         var log = Context.GetLogger();
         Receive<ClusterEvent.MemberRemoved>(removed =>
         {
-            if (!removed.Member.HasRole(ClusterRoles.Coordinator) || AnyCoordinatorLeft()) return;
+            if (!removed.Member.HasRole(ClusterRoles.Coordinator) || AnyCoordinatorRemains()) return;
             log.Warning("The coordinator {0} left the cluster; this node stops its trials and joins again", removed.Member.Address);
             CoordinatedShutdown.Get(Context.System).Run(CoordinatorLeftReason.Instance);
         });
-        Receive<ClusterEvent.IMemberEvent>(_ => { });
     }
 
-    private bool AnyCoordinatorLeft() =>
+    private bool AnyCoordinatorRemains() =>
         _cluster.State.Members.Any(m => m.HasRole(ClusterRoles.Coordinator) && m.Status is not (MemberStatus.Removed or MemberStatus.Down or MemberStatus.Exiting));
 
     protected override void PreStart() =>
-        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent));
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
 
     protected override void PostStop() => _cluster.Unsubscribe(Self);
 }

@@ -2,7 +2,6 @@ using Akka;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Hosting;
-using Microsoft.Extensions.Configuration;
 using ClusterTrain.GpuNode.Cluster.Internal;
 using ClusterTrain.GpuNode.Worker;
 using ClusterTrain.Shared;
@@ -43,12 +42,7 @@ public static class NodeHosting
         var own = shutdowns.ForNode();
         // The phase that stops the trials runs before the cluster phases (leave, exiting): it may take as long as a
         // trial's grace, where Akka gives every phase 5 s. Akka.Hosting has no option for it: this key goes in as configuration.
-        builder.AddHocon(
-            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["akka:coordinated-shutdown:phases:before-cluster-shutdown:timeout"] = $"{(long)(options.StopGrace + StopMargin).TotalMilliseconds}ms",
-            }).Build(),
-            HoconAddMode.Prepend);
+        builder.AddDuration("akka:coordinated-shutdown:phases:before-cluster-shutdown:timeout", options.StopGrace + StopMargin);
         return builder.WithActors((system, registry) =>
         {
             var node = system.ActorOf(GpuNodeActor.Props(slots, options, process, registry.Get<SweepCoordinatorProxy>(), own), ActorName);
