@@ -372,12 +372,13 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
             sender.Tell(new UnknownSweep(cancel.SweepId));
             return;
         }
-        if (sweep.Cancelled)
+        var counts = sweep.Counts();
+        // A sweep that has ended keeps its record: cancelling it would only relabel trials that all ran.
+        if (sweep.Cancelled || counts.Finished)
         {
             sender.Tell(new SweepCancellationAccepted(sweep.SweepId, 0));
             return;
         }
-        var counts = sweep.Counts();
         var running = sweep.Running().Select(r => (r.Trial.TrialId, r.Status.Attempts, SlotPath: sweep.SlotPath(r.Trial.TrialId))).ToList();
         Store(new SweepCancelled(sweep.SweepId, cancel.Reason), e =>
         {

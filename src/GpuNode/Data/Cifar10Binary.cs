@@ -9,7 +9,7 @@ namespace ClusterTrain.GpuNode.Data;
 /// </summary>
 public static class Cifar10Binary
 {
-    public const int RecordBytes = 1 + ImageBytes;
+    public const int RecordBytes = DatasetFiles.Cifar10RecordBytes;
     public const string TestFile = "test_batch.bin";
     public const string MetaFile = "batches.meta.txt";
     private const int Side = 32;

@@ -42,8 +42,8 @@ public static partial class TrialRules
                     $"folder '{data.Path}' does not exist{(CanDownload(data.Kind) ? " (set download: true to fetch it)" : "")}");
             // Every trial of a sweep would fail on it, each retried up to max_attempts: better said before anything starts.
             if (data.Kind == DatasetKind.Cifar10 && !data.Download && Directory.Exists(data.Path))
-                Rule(DatasetFiles.Cifar10Train.Any(f => File.Exists(Path.Combine(data.Path, f))), "data.path",
-                    $"folder '{data.Path}' holds no CIFAR-10 training batch ({DatasetFiles.Cifar10Train[0]} ... {DatasetFiles.Cifar10Train[^1]}; set download: true to fetch them)");
+                Rule(DatasetFiles.Cifar10Train.Any(f => DatasetFiles.IsCifar10Batch(Path.Combine(data.Path, f))), "data.path",
+                    $"folder '{data.Path}' holds no usable CIFAR-10 training batch ({DatasetFiles.Cifar10Train[0]} ... {DatasetFiles.Cifar10Train[^1]}; set download: true to fetch them)");
         }
         Rule(!data.Download || CanDownload(data.Kind), "data.download",
             $"kind {kind} cannot be downloaded; only cifar10 and mnist can");

@@ -353,7 +353,7 @@ public class SweepCoordinatorTests : CoordinatorFixture
     public void A_stored_sweep_whose_data_folder_is_gone_is_set_aside_on_recovery_until_the_data_is_back()
     {
         var data = Directory.CreateTempSubdirectory("clustertrain-cifar-").FullName;
-        void HoldATrainingBatch() => File.WriteAllBytes(Path.Combine(data, "data_batch_1.bin"), []);
+        void HoldATrainingBatch() => File.WriteAllBytes(Path.Combine(data, "data_batch_1.bin"), new byte[1 + 3 * 32 * 32]);
         HoldATrainingBatch();
         var yaml = $"name: cifar\ndata: {{ kind: cifar10, path: '{data}' }}\nfixed: {{ model.family: cifar-resnet, model.depth: 20 }}\n";
         var sweepId = Submit(yaml);
@@ -464,5 +464,23 @@ public class SweepCoordinatorTests : CoordinatorFixture
         Assert.Contains("the coordinator stopped (not counted against max_attempts)", released.Reason);
         Assert.Equal((start.TrialId, 2), (again.TrialId, again.Attempt));
         Assert.Equal(TrialState.Completed, Trial(sweepId, start.TrialId).State);
+    }
+
+    [Fact]
+    public void Cancelling_a_sweep_that_has_ended_changes_nothing()
+    {
+        var sweepId = Submit(Specs.TwoSeeds);
+        var slot = Slot();
+        Finish(slot, Pull(slot, 0));
+        Finish(slot, Pull(slot, 0));
+
+        Client.Send(Coordinator, new CancelSweep(sweepId, "too late"));
+        var accepted = Client.ExpectMsg<SweepCancellationAccepted>(Wait);
+        RestartCoordinator();
+        var status = Status(sweepId);
+
+        Assert.Equal(0, accepted.TrialsCancelled);
+        Assert.False(status.Cancelled);
+        Assert.Equal(new SweepCounts(Pending: 0, Running: 0, Completed: 2, Diverged: 0, Failed: 0, Cancelled: 0), status.Counts);
     }
 }

@@ -215,14 +215,18 @@ public sealed class SweepFileProblemTests : IDisposable
             Problems(Minimal + "data: { kind: mnist, path: nowhere }\n", _temp.Path));
     }
 
-    [Fact]
-    public void A_cifar10_folder_without_a_training_batch_is_named_before_anything_trains()
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(0)]
+    [InlineData(3072)]
+    public void A_cifar10_folder_without_a_usable_training_batch_is_named_before_anything_trains(int batchBytes)
     {
-        Directory.CreateDirectory(Path.Combine(_temp.Path, "empty-cifar"));
+        var folder = _temp.Folder("bad-cifar");
+        if (batchBytes >= 0) File.WriteAllBytes(Path.Combine(folder, "data_batch_1.bin"), new byte[batchBytes]);
 
         Assert.Equal(
-            [$"sweep.yaml:3: data.path: folder '{Path.Combine(_temp.Path, "empty-cifar")}' holds no CIFAR-10 training batch (data_batch_1.bin ... data_batch_5.bin; set download: true to fetch them)"],
-            Problems(Minimal + "data: { kind: cifar10, path: empty-cifar }\n", _temp.Path));
+            [$"sweep.yaml:3: data.path: folder '{folder}' holds no usable CIFAR-10 training batch (data_batch_1.bin ... data_batch_5.bin; set download: true to fetch them)"],
+            Problems(Minimal + "data: { kind: cifar10, path: bad-cifar }\n", _temp.Path));
     }
 
     [Fact]
