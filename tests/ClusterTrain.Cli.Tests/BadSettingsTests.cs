@@ -50,4 +50,24 @@ public class BadSettingsTests
         Assert.Contains($"error: cannot use {unusable} as the output folder", outcome.Stderr);
         Assert.DoesNotContain("Unhandled exception", outcome.Stderr);
     }
+
+    [Theory]
+    [InlineData("coordinator")]
+    [InlineData("node")]
+    public async Task A_member_whose_port_is_taken_exits_2_naming_the_port(string command)
+    {
+        var folder = TempFolder();
+        var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string[] args = command == "node"
+            ? ["node", "--port", port, "--seed-nodes", "akka.tcp://clustertrain@127.0.0.1:1"]
+            : ["coordinator", "--port", port, "--out", "out"];
+
+        var outcome = await RunAsync(folder, new Dictionary<string, string?> { ["CLUSTERTRAIN_API__ENABLED"] = "false" }, args);
+        taken.Stop();
+
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Contains($"ClusterTrain:Cluster:Port (CLUSTERTRAIN_CLUSTER__PORT): 127.0.0.1:{port} is in use", outcome.Stderr);
+    }
 }

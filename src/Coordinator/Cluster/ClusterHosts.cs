@@ -1,7 +1,10 @@
+using System.Net;
+using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Hosting;
 using ClusterTrain.GpuNode.Cluster;
 using ClusterTrain.GpuNode.Worker;
+using ClusterTrain.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using AkkaLogLevel = Akka.Event.LogLevel;
@@ -78,8 +81,10 @@ public static class ClusterHosts
             .AddClusterTrainAkka(cluster, ClusterRoles.Gpu)
             .AddGpuNode(node, process, shutdowns));
 
+    /// <exception cref="ConfigException">The member's port is taken.</exception>
     private static async Task<ClusterHost> StartAsync(ClusterOptions cluster, AkkaLogLevel logLevel, TimeSpan timeout, Action<AkkaConfigurationBuilder> configure)
     {
+        RequirePortFree(cluster);
         var host = new HostBuilder()
             .ConfigureServices(services => services
                 .AddSingleton<IHostLifetime, CommandLifetime>()
@@ -112,6 +117,30 @@ public static class ClusterHosts
             throw new TimeoutException($"the member did not join the cluster within {timeout.TotalSeconds:F0} s (seed nodes: {string.Join(", ", cluster.SeedNodes)})");
         }
         return member;
+    }
+
+    /// <summary>
+    /// Akka.Remote that cannot bind its port aborts the whole process from inside the host (exit code 134, nested
+    /// AggregateExceptions); a port taken before the start is said plainly instead. A port taken in between still aborts.
+    /// </summary>
+    private static void RequirePortFree(ClusterOptions cluster)
+    {
+        if (cluster.Port <= 0) return;
+        var address = IPAddress.TryParse(cluster.Hostname, out var ip) ? ip : IPAddress.Any;
+        var probe = new TcpListener(address, cluster.Port);
+        try
+        {
+            probe.Start();
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            throw new ConfigException([new Problem($"{ClusterOptions.Section}:{nameof(ClusterOptions.Port)}",
+                $"{cluster.Hostname}:{cluster.Port} is in use by another member or program; stop it, or choose another port with --port (0 takes a free one)")]);
+        }
+        finally
+        {
+            probe.Stop();
+        }
     }
 }
 
